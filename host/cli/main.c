@@ -1,0 +1,40 @@
+/* tessera: the command-line front end of the Tessera simulator. */
+#include <stdio.h>
+#include <string.h>
+
+#include "tessera.h"
+#include "tessera/gen/hwcfg.h"
+
+struct command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *summary;
+};
+
+/* One line per subcommand. */
+static const struct command commands[] = {
+    {"simctrl", cmd_simctrl, "drive the RTL simulation-control block (console, exit, cycle counter)"},
+};
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: tessera COMMAND [ARGS]   (tessera COMMAND --help for a command's options)\n\n"
+             "Tessera sparse-dataflow training accelerator simulator (preset '%s').\n\ncommands:\n",
+          TESSERA_CFG_PRESET_NAME);
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return TESSERA_EXIT_USAGE;
+  }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    usage(stdout);
+    return TESSERA_EXIT_OK;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "tessera: unknown command '%s' (tessera --help lists them)\n", argv[1]);
+  return TESSERA_EXIT_USAGE;
+}

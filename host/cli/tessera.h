@@ -1,0 +1,15 @@
+/* The `tessera` command-line program: one subcommand per job. */
+#ifndef TESSERA_CLI_H
+#define TESSERA_CLI_H
+
+/* Exit statuses shared by every subcommand. A simulated program's own exit code passes through. */
+enum {
+  TESSERA_EXIT_OK = 0,
+  TESSERA_EXIT_FAIL = 1,  /* the job ran and failed (mismatch, simulation error) */
+  TESSERA_EXIT_USAGE = 2, /* bad command line or bad input file */
+};
+
+/* Each subcommand gets argv with argv[0] = its own name. */
+int cmd_simctrl(int argc, char **argv);
+
+#endif /* TESSERA_CLI_H */
