@@ -20,6 +20,7 @@ RISCV_PREFIX ?= riscv64-unknown-elf-
 # --- Configuration -----------------------------------------------------------------------------
 PRESET ?= default
 BUILD  ?= build
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 PRESETS := $(shell sed -n 's/^name = "\([a-z0-9_]*\)"$$/\1/p' spec/tessera.toml 2>/dev/null | sort -u)
 PRESET_UC := $(shell echo '$(PRESET)' | tr a-z A-Z)
 # Objects and models of one preset; the default preset's programs live in build/bin.
@@ -158,7 +159,7 @@ lint: | need-verilator need-cc
 # make test: dependencies, then every suite (lint and check-gen are suites too), then the count.
 TEST_RESULTS := $(BUILD)/test-results.txt
 test: deps
-	@$(MAKE) --no-print-directory test-build
+	@$(MAKE) --no-print-directory -j$(JOBS) test-build
 	@$(MAKE) --no-print-directory test-run
 
 .PHONY: test-build test-run
@@ -189,5 +190,5 @@ help:
 
 # The README's main job. Today: the RTL simulation-control block end to end.
 demo: deps
-	@$(MAKE) --no-print-directory $(BIN)/tessera
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BIN)/tessera
 	$(BIN)/tessera simctrl --exit 0
