@@ -3,7 +3,7 @@
 # Idempotent: does nothing when every package is present. Never downloads anything else.
 set -u
 PKGS=(make gcc g++ python3 pkg-config verilator libsystemc-dev gcc-riscv64-unknown-elf
-      picolibc-riscv64-unknown-elf libcmocka-dev yosys)
+      picolibc-riscv64-unknown-elf libcmocka-dev yosys zlib1g-dev)
 
 missing=()
 for p in "${PKGS[@]}"; do
