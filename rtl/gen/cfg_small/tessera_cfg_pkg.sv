@@ -10,7 +10,7 @@ package tessera_cfg_pkg;
   localparam int unsigned Lanes = 4;
   localparam int unsigned NnzPerCycle = 2;
   localparam int unsigned LaneBankWords = 1024;
-  localparam int unsigned SubBanks = 2;
+  localparam int unsigned SubBanks = 4;
   localparam int unsigned WeightBufWords = 4096;
   localparam int unsigned StreamFifoDepth = 4;
   localparam int unsigned DmaBytesPerCycle = 8;
