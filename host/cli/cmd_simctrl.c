@@ -61,8 +61,9 @@ int cmd_simctrl(int argc, char **argv) {
       }
       i++;
     } else {
+      int known = !strcmp(a, "--text") || !strcmp(a, "--trace") || !strcmp(a, "--exit") || !strcmp(a, "--idle");
       fprintf(stderr, "tessera simctrl: %s '%s' (see tessera simctrl --help)\n",
-              a[0] == '-' && !v ? "option needs a value:" : "unknown argument", a);
+              known ? "option needs a value:" : "unknown argument", a);
       return TESSERA_EXIT_USAGE;
     }
   }

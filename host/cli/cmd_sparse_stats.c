@@ -77,7 +77,7 @@ int cmd_sparse_stats(int argc, char **argv) {
       }
     } else {
       fprintf(stderr, "tessera sparse-stats: %s '%s' (see tessera sparse-stats --help)\n",
-              a[0] == '-' && !v ? "option needs a value:" : "unknown argument", a);
+              !strcmp(a, "--pattern") || !strcmp(a, "--density") ? "option needs a value:" : "unknown argument", a);
       bad = 1;
     }
     if (bad) return TESSERA_EXIT_USAGE;

@@ -6,7 +6,7 @@ T=$1
 . "$(dirname "$0")/../tap.sh"
 
 expect "help lists commands" 0 "simctrl.*sparse-stats|sparse-stats" "" "$T" --help
-expect "no command is a usage error" 2 "" "usage: tessera" "$T"
+expect "no command is a usage error" 2 "" "no command given" "$T"
 expect "unknown command named" 2 "" "unknown command 'frobnicate'" "$T" frobnicate
 
 expect "simctrl prints its text" 0 "^abc$" "" "$T" simctrl --text abc --idle 0
@@ -29,5 +29,8 @@ expect "sparse-stats rejects density text" 2 "" "got 'half'" "$T" sparse-stats -
 expect "sparse-stats rejects 3 sub-banks" 2 "" "power of two" "$T" sparse-stats --s 3
 expect "sparse-stats rejects huge k" 2 "" "--k wants an integer in \[1, 65535\]" "$T" sparse-stats --k 70000
 expect "sparse-stats rejects bad pattern" 2 "" "must be dense, unstructured, block or 2:4" "$T" sparse-stats --pattern 3:4
+expect "sparse-stats unknown option" 2 "" "unknown argument '--bogus'" "$T" sparse-stats --bogus
+expect "sparse-stats option without value" 2 "" "option needs a value: '--density'" "$T" sparse-stats --density
+expect "sparse-stats numeric option without value" 2 "" "--n wants an integer" "$T" sparse-stats --n
 expect "sparse-stats help" 0 "usage: tessera sparse-stats" "" "$T" sparse-stats --help
 tap_done
