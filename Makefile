@@ -70,6 +70,7 @@ endef
 
 # --- Component registries, filled by module.mk fragments ----------------------------------------
 # LINT_TOPS += TOP:FILES   (colon-joined with commas) -- linted by make lint
+# SYNTH_TOPS += TOP:FILES  (same form) -- read and checked by Yosys in make synth-check
 # SUITES    += NAME        with SUITE_NAME_MODE (tap|plain), SUITE_NAME_CMD and SUITE_NAME_DEPS
 # TESSERA_OBJS/TESSERA_LIBS += ... -- objects linked into $(BIN)/tessera (C++ objects welcome)
 # $(call ctest,NAME,OBJS): a CMocka program $(O)/tests/NAME, registered as a TAP suite
@@ -77,6 +78,7 @@ PROGRAMS   :=
 TESSERA_OBJS :=
 TESSERA_LIBS :=
 LINT_TOPS  :=
+SYNTH_TOPS :=
 SUITES     :=
 CLEAN_EXTRA :=
 
@@ -131,7 +133,7 @@ need-riscv:     ; @tools/need.sh cmd:$(RISCV_PREFIX)gcc
 need-cmocka:    ; @tools/need.sh header:cmocka.h
 
 # --- Top-level targets ---------------------------------------------------------------------------
-.PHONY: all deps gen check-gen lint test demo clean help
+.PHONY: all deps gen check-gen lint synth-check test demo clean help
 
 all: $(PROGRAMS)
 
@@ -156,6 +158,16 @@ lint: | need-verilator need-cc
 	    echo "lint: $$top clean"; else echo "lint: $$top has warnings"; fail=1; fi; \
 	done; exit $$fail
 
+# Yosys reads each synthesizable top (rtl only, no simulation glue) and checks it: no latches
+# from incomplete processes, no undriven or multiply driven nets. Yosys 0.23 does not read
+# `import pkg::*`: RTL names package items with their package prefix.
+synth-check: | need-yosys
+	@fail=0; for t in $(SYNTH_TOPS); do \
+	  top=$${t%%:*}; files=$$(echo $${t#*:} | tr , ' '); \
+	  if $(YOSYS) -q -l $(BUILD)/yosys-$$top.log -p "read_verilog -sv $(RTL_PKGS) $$files; hierarchy -check -top $$top; proc; check -assert" >/dev/null 2>&1; then \
+	    echo "synth-check: $$top read and checked by yosys"; else echo "synth-check: $$top FAILED (see $(BUILD)/yosys-$$top.log)"; fail=1; fi; \
+	done; exit $$fail
+
 # make test: dependencies, then every suite (lint and check-gen are suites too), then the count.
 TEST_RESULTS := $(BUILD)/test-results.txt
 test: deps
@@ -167,9 +179,10 @@ test-build: $(PROGRAMS) $(foreach s,$(SUITES),$(SUITE_$(s)_DEPS))
 
 test-run:
 	@rm -f $(TEST_RESULTS); mkdir -p $(BUILD)
-	@echo "Running $(words $(SUITES) lint check-gen) suites (logs in $(BUILD)/test-logs)"
+	@echo "Running $(words $(SUITES) lint check-gen synth-check) suites (logs in $(BUILD)/test-logs)"
 	@tools/run-suite.sh $(TEST_RESULTS) $(BUILD)/test-logs lint plain $(MAKE) --no-print-directory lint
 	@tools/run-suite.sh $(TEST_RESULTS) $(BUILD)/test-logs check-gen plain $(MAKE) --no-print-directory check-gen
+	@tools/run-suite.sh $(TEST_RESULTS) $(BUILD)/test-logs synth-check plain $(MAKE) --no-print-directory synth-check
 	@$(foreach s,$(SUITES),tools/run-suite.sh $(TEST_RESULTS) $(BUILD)/test-logs $(s) $(SUITE_$(s)_MODE) $(SUITE_$(s)_CMD);)
 	@tools/test-summary.sh $(TEST_RESULTS)
 
@@ -183,6 +196,7 @@ help:
 	@echo "  make test        build, lint, check generated files, run every test suite"
 	@echo "  make all         build the programs (build/bin/tessera, ...)"
 	@echo "  make lint        verilator --lint-only -Wall on every RTL top"
+	@echo "  make synth-check Yosys reads and checks every synthesizable RTL top"
 	@echo "  make gen         regenerate RTL packages, C headers and docs from spec/tessera.toml"
 	@echo "  make check-gen   fail if generated files differ from spec/tessera.toml"
 	@echo "  make clean       remove build/"

@@ -227,10 +227,12 @@ def gen_sv(spec):
     L.append("endpackage")
     out["rtl/gen/tessera_map_pkg.sv"] = "\n".join(L) + "\n"
 
-    for pr in spec["preset"]:
+    for pid, pr in enumerate(spec["preset"]):
         L = [f"// {BANNER}", "//", f"// Hardware configuration, preset '{pr['name']}': {pr['doc']}",
              "// Every preset writes a package of this name in its own directory; the build picks one.", "",
-             "package tessera_cfg_pkg;", "", f"  localparam string PresetName = \"{pr['name']}\";"]
+             "package tessera_cfg_pkg;", "",
+             f"  // Preset '{pr['name']}' (TESSERA_PRESET_ID_{pr['name'].upper()} in tessera/gen/hwcfg.h).",
+             f"  localparam int unsigned PresetId = {pid};"]
         for p in spec["param"]:
             v = pr[p["name"]]
             # Verilog int is 32-bit signed: wider values are given as 64-bit literals.

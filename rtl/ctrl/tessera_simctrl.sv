@@ -1,13 +1,12 @@
 // Simulation-control register block: console, exit and a 64-bit cycle counter.
 //
-// Registers and offsets come from the generated tessera_map_pkg (spec/tessera.toml).
+// Registers and offsets come from the generated tessera_map_pkg (spec/tessera.toml), named with the
+// package prefix because Yosys 0.23 does not read `import`.
 // Bus: the Tessera bus of docs/bus.md. This block answers every request one cycle after it sees
 // it (one wait state): ready is high in the cycle after valid rises, for exactly one cycle.
 // Bus errors: a read of a write-only register, a write of a read-only register, a console write
 // without byte lane 0, and any offset that names no register.
-module tessera_simctrl
-  import tessera_map_pkg::*;
-(
+module tessera_simctrl (
   input  logic        clk_i,
   input  logic        rst_ni,
 
@@ -53,22 +52,22 @@ module tessera_simctrl
     exit_code_d     = strobed_wdata;
     if (ready_d) begin
       unique case (bus_addr_i)
-        SimctrlConsoleOffset: begin
+        tessera_map_pkg::SimctrlConsoleOffset: begin
           err_d           = !is_write || !bus_wstrb_i[0];
           console_valid_d = !err_d;
         end
-        SimctrlExitOffset: begin
+        tessera_map_pkg::SimctrlExitOffset: begin
           err_d        = !is_write;
           exit_valid_d = is_write;
         end
-        SimctrlCycleLoOffset: begin
+        tessera_map_pkg::SimctrlCycleLoOffset: begin
           err_d = is_write;
           if (!is_write) begin
             rdata_d    = cycle_q[31:0];
             cycle_hi_d = cycle_q[63:32];
           end
         end
-        SimctrlCycleHiOffset: begin
+        tessera_map_pkg::SimctrlCycleHiOffset: begin
           err_d   = is_write;
           rdata_d = is_write ? '0 : cycle_hi_q;
         end

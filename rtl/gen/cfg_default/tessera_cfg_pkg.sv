@@ -5,7 +5,8 @@
 
 package tessera_cfg_pkg;
 
-  localparam string PresetName = "default";
+  // Preset 'default' (TESSERA_PRESET_ID_DEFAULT in tessera/gen/hwcfg.h).
+  localparam int unsigned PresetId = 1;
   localparam int unsigned Tiles = 4;
   localparam int unsigned Lanes = 16;
   localparam int unsigned NnzPerCycle = 4;

@@ -5,7 +5,8 @@
 
 package tessera_cfg_pkg;
 
-  localparam string PresetName = "small";
+  // Preset 'small' (TESSERA_PRESET_ID_SMALL in tessera/gen/hwcfg.h).
+  localparam int unsigned PresetId = 0;
   localparam int unsigned Tiles = 1;
   localparam int unsigned Lanes = 4;
   localparam int unsigned NnzPerCycle = 2;
