@@ -21,7 +21,10 @@ RISCV_PREFIX ?= riscv64-unknown-elf-
 PRESET ?= default
 BUILD  ?= build
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
-PRESETS := $(shell sed -n 's/^name = "\([a-z0-9_]*\)"$$/\1/p' spec/tessera.toml 2>/dev/null | sort -u)
+PRESETS := $(shell awk '/^\[\[/ { p = ($$0 == "[[preset]]") } p && /^name = / { gsub(/"/, "", $$3); print $$3 }' spec/tessera.toml)
+ifeq ($(filter $(PRESET),$(PRESETS)),)
+$(error unknown PRESET '$(PRESET)': spec/tessera.toml defines $(PRESETS))
+endif
 PRESET_UC := $(shell echo '$(PRESET)' | tr a-z A-Z)
 # Objects and models of one preset; the default preset's programs live in build/bin.
 O   := $(BUILD)/$(PRESET)
@@ -72,6 +75,7 @@ endef
 # LINT_TOPS += TOP:FILES   (colon-joined with commas) -- linted by make lint
 # SYNTH_TOPS += TOP:FILES  (same form) -- read and checked by Yosys in make synth-check
 # SUITES    += NAME        with SUITE_NAME_MODE (tap|plain), SUITE_NAME_CMD and SUITE_NAME_DEPS
+# BENCHES   += bench-NAME  a phony target that prints figures (never part of make test)
 # TESSERA_OBJS/TESSERA_LIBS += ... -- objects linked into $(BIN)/tessera (C++ objects welcome)
 # $(call ctest,NAME,OBJS): a CMocka program $(O)/tests/NAME, registered as a TAP suite
 PROGRAMS   :=
@@ -79,6 +83,7 @@ TESSERA_OBJS :=
 TESSERA_LIBS :=
 LINT_TOPS  :=
 SYNTH_TOPS :=
+BENCHES    :=
 SUITES     :=
 CLEAN_EXTRA :=
 
@@ -133,7 +138,7 @@ need-riscv:     ; @tools/need.sh cmd:$(RISCV_PREFIX)gcc
 need-cmocka:    ; @tools/need.sh header:cmocka.h
 
 # --- Top-level targets ---------------------------------------------------------------------------
-.PHONY: all deps gen check-gen lint synth-check test demo clean help
+.PHONY: all deps gen check-gen lint synth-check test demo bench clean help
 
 all: $(PROGRAMS)
 
@@ -186,6 +191,10 @@ test-run:
 	@$(foreach s,$(SUITES),tools/run-suite.sh $(TEST_RESULTS) $(BUILD)/test-logs $(s) $(SUITE_$(s)_MODE) $(SUITE_$(s)_CMD);)
 	@tools/test-summary.sh $(TEST_RESULTS)
 
+# Every benchmark, one after the other (long: minutes). Each prints its own figures.
+bench: deps
+	@for b in $(BENCHES); do echo "=== $$b"; $(MAKE) --no-print-directory $$b || exit 1; done
+
 clean:
 	rm -rf $(BUILD)
 
@@ -195,6 +204,7 @@ help:
 	@echo "  make demo        run the main end-to-end job (see README.md)"
 	@echo "  make test        build, lint, check generated files, run every test suite"
 	@echo "  make all         build the programs (build/bin/tessera, ...)"
+	@echo "  make bench       run every benchmark and print its figures: $(BENCHES)"
 	@echo "  make lint        verilator --lint-only -Wall on every RTL top"
 	@echo "  make synth-check Yosys reads and checks every synthesizable RTL top"
 	@echo "  make gen         regenerate RTL packages, C headers and docs from spec/tessera.toml"
