@@ -14,6 +14,7 @@ struct command {
 /* One line per subcommand. */
 static const struct command commands[] = {
     {"simctrl", cmd_simctrl, "drive the RTL simulation-control block (console, exit, cycle counter)"},
+    {"run-elf", cmd_run_elf, "run a controller program (rv32im ELF) on the rtl or cmodel backend"},
     {"sparse-stats", cmd_sparse_stats, "build a sparse mask and the tile's nonzero stream; report cycles and conflicts"},
 };
 

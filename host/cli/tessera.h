@@ -11,6 +11,7 @@ enum {
 
 /* Each subcommand gets argv with argv[0] = its own name. */
 int cmd_simctrl(int argc, char **argv);
+int cmd_run_elf(int argc, char **argv);
 int cmd_sparse_stats(int argc, char **argv);
 
 #endif /* TESSERA_CLI_H */
