@@ -15,6 +15,7 @@ struct command {
 static const struct command commands[] = {
     {"simctrl", cmd_simctrl, "drive the RTL simulation-control block (console, exit, cycle counter)"},
     {"run-elf", cmd_run_elf, "run a controller program (rv32im ELF) on the rtl or cmodel backend"},
+    {"fpu", cmd_fpu, "evaluate numerics operations from stdin on the RTL units or the C library"},
     {"sparse-stats", cmd_sparse_stats, "build a sparse mask and the tile's nonzero stream; report cycles and conflicts"},
 };
 
