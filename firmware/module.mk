@@ -44,10 +44,12 @@ FW_PROGS += $(O)/fw/$(1).elf
 endef
 
 # Instruction, CSR, trap and interrupt tests (tests/controller/run_elf_tests.sh runs them).
-FW_TESTS := rv32i_alu rv32i_mem rv32i_ctl rv32m csr traps timer trap_report out_of_map runaway bus_error hello
+FW_TESTS := rv32i_alu rv32i_mem rv32i_ctl rv32m csr traps timer trap_report out_of_map runaway bus_error hello \
+            ext_irq irq_loop div_random
 $(foreach t,$(FW_TESTS),$(eval $(call fw_prog,test_$(t),firmware/tests/test_$(t).c)))
 # Compute-heavy loop for make bench-controller.
 $(eval $(call fw_prog,bench_loop,firmware/tests/bench_loop.c))
+$(eval $(call fw_prog,bench_branchy,firmware/tests/bench_branchy.c))
 
 .PHONY: firmware
 firmware: $(FW_PROGS)

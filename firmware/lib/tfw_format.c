@@ -38,8 +38,14 @@ static int number(tfw_out_fn out, void *ctx, const struct spec *sp, uint64_t v, 
   char buf[24];
   unsigned n = sizeof buf;
   do {
-    buf[--n] = digits[v % base];
-    v /= base;
+    if (v >> 32) { /* 64-bit division is a libgcc call on rv32: only while the value needs it */
+      buf[--n] = digits[v % base];
+      v /= base;
+    } else {
+      uint32_t w = (uint32_t)v;
+      buf[--n] = digits[w % base];
+      v = w / base;
+    }
   } while (v);
   return field(out, ctx, sp, sign, buf + n, (unsigned)sizeof buf - n);
 }

@@ -19,6 +19,7 @@ enum { EXIT_MAX_CYCLES = 3, EXIT_FAULT = 4, EXIT_MISMATCH = 5 };
 struct cmodel {
   tiss *iss;
   uint64_t max_cycles;
+  uint64_t ext_irq_at;
   run_elf_console_fn console;
   void *ctx;
 };
@@ -39,6 +40,7 @@ static void *cmodel_open(const struct run_elf_opts *o, char *err, size_t errlen)
     return NULL;
   }
   c->max_cycles = o->max_cycles;
+  c->ext_irq_at = o->ext_irq_at;
   return c;
 }
 
@@ -64,7 +66,15 @@ static int cmodel_run(void *h, run_elf_console_fn console, void *ctx, struct run
   struct cmodel *c = h;
   c->console = console, c->ctx = ctx;
   tiss_set_console_fn(c->iss, cmodel_putc, c);
-  tiss_state st = tiss_run(c->iss, c->max_cycles);
+  tiss_state st = TISS_RUNNING;
+  if (c->ext_irq_at) {
+    /* Step up to the cycle the external line rises (the fast path cannot stop there and go on). */
+    struct tsim_retire r;
+    uint64_t until = c->ext_irq_at < c->max_cycles ? c->ext_irq_at : c->max_cycles;
+    while (st == TISS_RUNNING && tiss_cycles(c->iss) < until) st = tiss_step(c->iss, &r);
+    tiss_set_external_irq(c->iss, 1);
+  }
+  if (st == TISS_RUNNING) st = tiss_run(c->iss, c->max_cycles);
   memset(res, 0, sizeof *res);
   res->cycles = tiss_cycles(c->iss);
   res->instret = tiss_instret(c->iss);
@@ -95,7 +105,7 @@ const struct run_elf_backend run_elf_backend_cmodel = {
 static void help(FILE *f) {
   fprintf(f,
           "usage: tessera run-elf FILE [--backend rtl|cmodel] [--max-cycles N] [--trace FILE.fst]\n"
-          "                            [--stats] [--json] [--cosim]\n"
+          "                            [--stats] [--json] [--cosim] [--ext-irq N]\n"
           "Loads a statically linked rv32im ELF into the controller's IMEM/DMEM, runs it from reset,\n"
           "prints its console output on stdout and exits with its exit code (low 8 bits).\n"
           "  --backend B       rtl (the Verilated core; default when built in) or cmodel (the ISS)\n"
@@ -104,6 +114,7 @@ static void help(FILE *f) {
           "  --stats           cycles, instructions and CPI on stderr\n"
           "  --json            the statistics as one JSON object on stderr (implies --stats)\n"
           "  --cosim           run the ISS in lock step with the RTL, stop at the first difference\n"
+          "  --ext-irq N       raise the external interrupt line at cycle N (it stays high)\n"
           "Exit status: the program's, or 2 bad command line / bad ELF, 3 cycle limit,\n"
           "4 access outside the memory map or bus error, 5 co-simulation mismatch, 1 other failure.\n",
           (unsigned long long)RUN_ELF_DEFAULT_MAX_CYCLES);
@@ -143,7 +154,7 @@ static void json_string(FILE *f, const char *s) {
 
 int cmd_run_elf(int argc, char **argv) {
   const char *file = NULL, *backend_name = NULL;
-  struct run_elf_opts o = {RUN_ELF_DEFAULT_MAX_CYCLES, NULL, 0};
+  struct run_elf_opts o = {RUN_ELF_DEFAULT_MAX_CYCLES, NULL, 0, 0};
   int stats = 0, json = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -157,7 +168,8 @@ int cmd_run_elf(int argc, char **argv) {
       json = stats = 1;
     } else if (!strcmp(a, "--cosim")) {
       o.cosim = 1;
-    } else if (!strcmp(a, "--backend") || !strcmp(a, "--max-cycles") || !strcmp(a, "--trace")) {
+    } else if (!strcmp(a, "--backend") || !strcmp(a, "--max-cycles") || !strcmp(a, "--trace") ||
+               !strcmp(a, "--ext-irq")) {
       if (!v) {
         fprintf(stderr, "tessera run-elf: %s wants a value (tessera run-elf --help)\n", a);
         return TESSERA_EXIT_USAGE;
@@ -167,6 +179,11 @@ int cmd_run_elf(int argc, char **argv) {
         backend_name = v;
       } else if (!strcmp(a, "--trace")) {
         o.trace = v;
+      } else if (!strcmp(a, "--ext-irq")) {
+        if (parse_u64(v, &o.ext_irq_at)) {
+          fprintf(stderr, "tessera run-elf: --ext-irq wants a positive cycle number, got '%s'\n", v);
+          return TESSERA_EXIT_USAGE;
+        }
       } else if (parse_u64(v, &o.max_cycles)) {
         fprintf(stderr, "tessera run-elf: --max-cycles wants a positive integer, got '%s'\n", v);
         return TESSERA_EXIT_USAGE;

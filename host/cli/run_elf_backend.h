@@ -16,6 +16,8 @@ struct run_elf_opts {
   uint64_t max_cycles; /* stop after this many cycles (run-elf default RUN_ELF_DEFAULT_MAX_CYCLES) */
   const char *trace;   /* --trace FILE.fst, or NULL */
   int cosim;           /* --cosim: run the ISS in lock step and compare every retired instruction */
+  uint64_t ext_irq_at; /* --ext-irq N: the external interrupt line goes high at cycle N and stays
+                          high (0: never); for interrupt tests */
 };
 
 #define RUN_ELF_DEFAULT_MAX_CYCLES 100000000ull

@@ -165,9 +165,13 @@ module tessera_ctrl_core (
   logic [31:0] fault_addr_q, fault_pc_q;
 
   // CSRs
-  logic        mstatus_mie_q, mstatus_mpie_q;
+  // mstatus.MIE and mie are readable by the simulation harness (it recognises a hung program:
+  // a jump to itself that no interrupt can leave).
+  logic        mstatus_mie_q /* verilator public_flat_rd */;
+  logic        mstatus_mpie_q;
   logic [31:0] mtvec_q, mepc_q, mcause_q, mtval_q, mscratch_q;
-  logic        mie_mtie_q, mie_meie_q;
+  logic        mie_mtie_q /* verilator public_flat_rd */;
+  logic        mie_meie_q /* verilator public_flat_rd */;
   logic [63:0] mcycle_q, minstret_q;
 
   // Register file

@@ -1,8 +1,11 @@
-// Iterative RV32M divider: DIV, DIVU, REM, REMU, one quotient bit per cycle.
+// Iterative RV32M divider: DIV, DIVU, REM, REMU, one quotient bit per cycle, skipping the leading
+// zero bits of the dividend's magnitude.
 //
 // Handshake: start_i (one cycle, only while idle) latches op_i, a_i (dividend) and b_i (divisor).
-// done_o rises 33 cycles later (2 cycles for a zero divisor) and stays high, with result_o stable,
-// until ack_i; ack_i while done_o returns the unit to idle. kill_i abandons any operation at once.
+// done_o rises n + 1 cycles later, n = the number of significant bits of the dividend's magnitude
+// (0..32; |a| for DIV/REM, a for DIVU/REMU), 1 cycle later for a zero divisor, and stays high,
+// with result_o stable, until ack_i; ack_i while done_o returns the unit to idle. kill_i abandons
+// any operation at once.
 // op_i is funct3[1:0] of the instruction: 0 DIV, 1 DIVU, 2 REM, 3 REMU. Results follow the RISC-V spec:
 // x/0 = all ones, x%0 = x, (-2^31)/(-1) = -2^31, (-2^31)%(-1) = 0.
 module tessera_ctrl_div (
@@ -34,12 +37,21 @@ module tessera_ctrl_div (
   logic        a_neg, b_neg, is_signed;
   logic [32:0] rem_shift, rem_sub;
   logic [31:0] a_mag, b_mag, fin;
+  logic [5:0]  a_lz;
 
   assign is_signed = !op_i[0];
   assign a_neg     = is_signed && a_i[31];
   assign b_neg     = is_signed && b_i[31];
   assign a_mag     = a_neg ? (32'd0 - a_i) : a_i;
   assign b_mag     = b_neg ? (32'd0 - b_i) : b_i;
+  // Early out: the dividend's leading zero bits would only shift zeros through the remainder, so
+  // the dividend starts shifted left past them and only its significant bits are iterated.
+  always_comb begin
+    a_lz = 6'd32;
+    for (int i = 0; i < 32; i++) begin
+      if (a_mag[i]) a_lz = 6'(31 - i);
+    end
+  end
   assign rem_shift = {rem_q[31:0], quot_q[31]};
   assign rem_sub   = rem_shift - {1'b0, div_q};
   assign fin       = rem_op_q ? rem_q[31:0] : quot_q;
@@ -60,12 +72,12 @@ module tessera_ctrl_div (
             result_d = op_i[1] ? a_i : 32'hffff_ffff;
             st_d     = StDone;
           end else begin
-            quot_d   = a_mag;
+            quot_d   = a_mag << a_lz;
             rem_d    = '0;
             div_d    = b_mag;
             rem_op_d = op_i[1];
             neg_d    = op_i[1] ? a_neg : (a_neg ^ b_neg);
-            count_d  = 6'd32;
+            count_d  = 6'd32 - a_lz;
             st_d     = StRun;
           end
         end

@@ -28,6 +28,8 @@ struct tsim_ctrl {
   bool exit_pending = false;
   unsigned exit_wait = 0;
   uint32_t fault_addr = 0, fault_pc = 0;
+  uint32_t last_pc = 0;    // PC of the newest retire record
+  bool last_trap = false;  // the newest retire record is a trap
   char fault_msg[160] = "";
   std::string console;
   bool record = false;
@@ -52,6 +54,31 @@ static int region(uint32_t addr, size_t len, uint32_t *off) {
   return 0;
 }
 
+// The register a bus error hit, for the fault message.
+static const char *reg_name(uint32_t addr) {
+  const uint32_t w = addr & ~3u;
+  if (w - TESSERA_SIMCTRL_BASE < TESSERA_SIMCTRL_SIZE) {
+    switch (w - TESSERA_SIMCTRL_BASE) {
+    case TESSERA_SIMCTRL_CONSOLE_OFFSET: return "simctrl.console";
+    case TESSERA_SIMCTRL_EXIT_OFFSET: return "simctrl.exit";
+    case TESSERA_SIMCTRL_CYCLE_LO_OFFSET: return "simctrl.cycle_lo";
+    case TESSERA_SIMCTRL_CYCLE_HI_OFFSET: return "simctrl.cycle_hi";
+    default: return "simctrl (no register)";
+    }
+  }
+  if (w - TESSERA_TIMER_BASE < TESSERA_TIMER_SIZE) {
+    switch (w - TESSERA_TIMER_BASE) {
+    case TESSERA_TIMER_MTIME_LO_OFFSET: return "timer.mtime_lo";
+    case TESSERA_TIMER_MTIME_HI_OFFSET: return "timer.mtime_hi";
+    case TESSERA_TIMER_MTIMECMP_LO_OFFSET: return "timer.mtimecmp_lo";
+    case TESSERA_TIMER_MTIMECMP_HI_OFFSET: return "timer.mtimecmp_hi";
+    default: return "timer (no register)";
+    }
+  }
+  if (w - TESSERA_IMEM_BASE < TESSERA_IMEM_SIZE) return "IMEM (read-only)";
+  return "memory";
+}
+
 // Called after every rising edge once reset is released. simctrl raises its exit pulse one cycle
 // before the store that wrote the exit register completes and retires; the run ends when that
 // store's record has been seen (at most a few cycles later), so the record stream is complete.
@@ -62,6 +89,8 @@ static void sample(tsim_ctrl *c) {
   }
   if (t->rvfi_valid_o) {
     if (!t->rvfi_trap_o) c->instret++;
+    c->last_pc = t->rvfi_pc_o;
+    c->last_trap = t->rvfi_trap_o;
     if (c->record) {
       tsim_retire r;
       r.order = c->order;
@@ -97,12 +126,12 @@ static void sample(tsim_ctrl *c) {
                     c->fault_addr, c->fault_pc);
     else if (!mapped)
       std::snprintf(c->fault_msg, sizeof c->fault_msg,
-                    "access fault: address 0x%08" PRIx32 " is outside the memory map (pc 0x%08" PRIx32 ")",
+                    "access fault: outside the memory map at address 0x%08" PRIx32 " (pc 0x%08" PRIx32 ")",
                     c->fault_addr, c->fault_pc);
     else
       std::snprintf(c->fault_msg, sizeof c->fault_msg,
-                    "access fault: bus error at address 0x%08" PRIx32 " (pc 0x%08" PRIx32 ")", c->fault_addr,
-                    c->fault_pc);
+                    "access fault: bus error at %s (address 0x%08" PRIx32 ", pc 0x%08" PRIx32 ")",
+                    reg_name(c->fault_addr), c->fault_addr, c->fault_pc);
   }
 }
 
@@ -204,7 +233,8 @@ extern "C" void tsim_ctrl_reset(tsim_ctrl *c) {
   c->started = false;
   c->state = TSIM_CTRL_RUNNING;
   c->cycles = c->instret = c->order = 0;
-  c->exit_code = c->fault_addr = c->fault_pc = 0;
+  c->exit_code = c->fault_addr = c->fault_pc = c->last_pc = 0;
+  c->last_trap = false;
   c->exit_pending = false;
   c->exit_wait = 0;
   c->fault_msg[0] = '\0';
@@ -250,7 +280,16 @@ extern "C" size_t tsim_ctrl_console(tsim_ctrl *c, char *buf, size_t cap) {
 }
 
 extern "C" uint64_t tsim_ctrl_cycles(const tsim_ctrl *c) { return c ? c->cycles : 0; }
+extern "C" uint32_t tsim_ctrl_pc(const tsim_ctrl *c) { return c ? c->last_pc : 0; }
+extern "C" int tsim_ctrl_last_trap(const tsim_ctrl *c) { return c && c->last_trap ? 1 : 0; }
 extern "C" uint64_t tsim_ctrl_instret(const tsim_ctrl *c) { return c ? c->instret : 0; }
+
+extern "C" int tsim_ctrl_irq_enabled(const tsim_ctrl *c, uint32_t *mie) {
+  if (!c) return 0;
+  const auto &t = c->top->rootp->vlSymsp->TOP__tessera_ctrl_top;
+  if (mie) *mie = (t.u_core__DOT__mie_mtie_q ? 0x80u : 0u) | (t.u_core__DOT__mie_meie_q ? 0x800u : 0u);
+  return t.u_core__DOT__mstatus_mie_q ? 1 : 0;
+}
 
 extern "C" void tsim_ctrl_set_irq(tsim_ctrl *c, int level) {
   if (c) c->top->irq_ext_i = level ? 1 : 0;

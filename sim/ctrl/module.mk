@@ -9,9 +9,14 @@ CTRL_EMPTY :=
 CTRL_SPACE := $(CTRL_EMPTY) $(CTRL_EMPTY)
 LINT_TOPS += tessera_ctrl_top:$(subst $(CTRL_SPACE),$(CTRL_COMMA),$(strip $(CTRL_RTL)))
 LINT_TOPS += tessera_timer:rtl/ctrl/tessera_timer.sv
+# Yosys reads the whole controller (make synth-check).
+SYNTH_TOPS += tessera_ctrl_top:$(subst $(CTRL_SPACE),$(CTRL_COMMA),$(strip $(CTRL_RTL)))
 
 CTRL_MODEL := $(O)/obj/sim/ctrl/ctrl_model.vl_ctrl.o $(VMODEL_ctrl_LIB) $(VL_RT)
 TESSERA_LIBS += $(CTRL_MODEL)
+# The rtl backend of tessera run-elf (with --cosim against the ISS); linking it makes rtl the default.
+TESSERA_OBJS += $(O)/obj/sim/ctrl/run_elf_rtl.o
+$(O)/obj/sim/ctrl/run_elf_rtl.o: CFLAGS += -Ihost/cli
 
 # --- Test programs (tests/ctrl_rtl/*.S), linked by tests/ctrl_rtl/link.ld ---------------------
 # Each becomes a flat IMEM image wrapped in a host object (symbols _binary_NAME_bin_start/_end).

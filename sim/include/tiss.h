@@ -27,12 +27,16 @@ typedef enum {
   TISS_MAX_CYCLES   /* tiss_run() reached its cycle limit (or a wfi can never wake up) */
 } tiss_state;
 
-/* Cycle-model penalties (added to 1 cycle per instruction); docs/firmware.md. */
+/* Cycle-model penalties (added to 1 cycle per instruction), measured on the RTL core with
+ * single-cycle SRAMs; docs/firmware.md. The RTL predicts jal and backward branches taken. */
 enum {
-  TISS_PENALTY_TAKEN = 2,    /* taken branch, jal, jalr: refetch */
-  TISS_PENALTY_LOAD_USE = 1, /* the next instruction reads the register a load wrote */
-  TISS_PENALTY_DIV = 32,     /* div, divu, rem, remu: iterative divider */
-  TISS_PENALTY_TRAP = 2,     /* trap or interrupt entry, mret: refetch */
+  TISS_PENALTY_TAKEN = 2,     /* branch against its static prediction (forward taken, backward
+                                 not taken) and jalr: refetch from EX. jal costs nothing */
+  TISS_PENALTY_LOAD_USE = 0,  /* loads forward from MEM with zero-wait-state memories */
+  TISS_PENALTY_DIV = 2,       /* div, divu, rem, remu: iterative divider, plus one cycle per
+                                 significant bit of the dividend's magnitude (0..32) */
+  TISS_PENALTY_DIV_ZERO = 1,  /* the same with a zero divisor: the divider answers at once */
+  TISS_PENALTY_TRAP = 3,      /* trap or interrupt entry, mret: refetch from MEM */
 };
 
 /* contract */

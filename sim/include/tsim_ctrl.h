@@ -55,7 +55,7 @@ uint32_t tsim_ctrl_exit_code(const tsim_ctrl *c);
  * instruction) after a fault, else 0. */
 int tsim_ctrl_fault(const tsim_ctrl *c, uint32_t *addr, uint32_t *pc);
 /* One line describing the fault ("" without one), e.g.
- * "access fault: address 0x30000000 is outside the memory map (pc 0x00000010)". */
+ * "access fault: outside the memory map at address 0x30000000 (pc 0x00000010)". */
 const char *tsim_ctrl_fault_msg(const tsim_ctrl *c);
 
 /* Copy out (and forget) the console bytes printed so far; returns how many were copied. */
@@ -64,6 +64,14 @@ size_t tsim_ctrl_console(tsim_ctrl *c, char *buf, size_t cap);
 /* Clock cycles since reset was released, and instructions retired (trap records not counted). */
 uint64_t tsim_ctrl_cycles(const tsim_ctrl *c);
 uint64_t tsim_ctrl_instret(const tsim_ctrl *c);
+/* PC of the newest retire record (instruction or trap; 0 before the first). */
+uint32_t tsim_ctrl_pc(const tsim_ctrl *c);
+/* 1 if the newest retire record is a trap (exception or interrupt), else 0. */
+int tsim_ctrl_last_trap(const tsim_ctrl *c);
+
+/* Interrupt enables of the core: returns mstatus.MIE; *mie (if not NULL) gets mie (MTIE bit 7,
+ * MEIE bit 11). */
+int tsim_ctrl_irq_enabled(const tsim_ctrl *c, uint32_t *mie);
 
 /* Level of the external interrupt line (mip.MEIP) from the next cycle on. */
 void tsim_ctrl_set_irq(tsim_ctrl *c, int level);

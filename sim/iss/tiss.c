@@ -308,7 +308,7 @@ static ALWAYS_INLINE void exec_one(tiss *s, struct tsim_retire *r, const int rec
   case 0x6f: { /* jal */
     uint32_t t = pc + IMM_J(insn);
     if (t & 3u) { cause = CAUSE_MISALIGNED_FETCH, tval = t; goto trap; }
-    val = pc + 4, wr = 1, npc = t, cost += TISS_PENALTY_TAKEN;
+    val = pc + 4, wr = 1, npc = t; /* predicted in fetch: no penalty */
     break;
   }
   case 0x67: { /* jalr */
@@ -334,8 +334,10 @@ static ALWAYS_INLINE void exec_one(tiss *s, struct tsim_retire *r, const int rec
     if (take) {
       uint32_t t = pc + IMM_B(insn);
       if (t & 3u) { cause = CAUSE_MISALIGNED_FETCH, tval = t; goto trap; }
-      npc = t, cost += TISS_PENALTY_TAKEN;
+      npc = t;
     }
+    /* Static prediction of the RTL fetch stage: backward (negative offset) taken. */
+    if (take != (int)(insn >> 31)) cost += TISS_PENALTY_TAKEN;
     break;
   }
   case 0x03: { /* loads */
@@ -425,14 +427,18 @@ static ALWAYS_INLINE void exec_one(tiss *s, struct tsim_retire *r, const int rec
         val = b == 0 ? 0xffffffffu
               : (a == 0x80000000u && b == 0xffffffffu) ? a
                                                        : (uint32_t)((int32_t)a / (int32_t)b);
-        cost += TISS_PENALTY_DIV;
         break;
-      case 5: val = b == 0 ? 0xffffffffu : a / b; cost += TISS_PENALTY_DIV; break;
+      case 5: val = b == 0 ? 0xffffffffu : a / b; break;
       case 6:
         val = b == 0 ? a : (a == 0x80000000u && b == 0xffffffffu) ? 0u : (uint32_t)((int32_t)a % (int32_t)b);
-        cost += TISS_PENALTY_DIV;
         break;
-      default: val = b == 0 ? a : a % b; cost += TISS_PENALTY_DIV; break;
+      default: val = b == 0 ? a : a % b; break;
+      }
+      if (f3 >= 4) {
+        /* The RTL divider iterates over the significant bits of the dividend's magnitude. */
+        uint32_t mag = (!(f3 & 1u) && (a >> 31)) ? 0u - a : a;
+        unsigned bits = mag ? 32u - (unsigned)__builtin_clz(mag) : 0u;
+        cost += b == 0 ? TISS_PENALTY_DIV_ZERO : TISS_PENALTY_DIV + bits;
       }
     } else {
       goto trap;
@@ -474,7 +480,9 @@ static ALWAYS_INLINE void exec_one(tiss *s, struct tsim_retire *r, const int rec
         csr_put(s, csr, op == 1 ? src : op == 2 ? (old | src) : (old & ~src));
         if (csr == TISS_CSR_MSTATUS || csr == TISS_CSR_MIE) update_stop(s);
       }
-      if ((csr & 0x37fu) == 0x300u /* mcycle, mcycleh, cycle, cycleh */) s->timing_read = 1;
+      /* mcycle, mcycleh, cycle, cycleh, and mip (MTIP follows mtime) depend on timing. */
+      if ((csr & 0x7fu) == 0 && ((csr >> 8) == 0xbu || (csr >> 8) == 0xcu)) s->timing_read = 1;
+      if (csr == TISS_CSR_MIP) s->timing_read = 1;
       val = old, wr = 1;
     }
     break;

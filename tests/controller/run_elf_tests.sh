@@ -16,9 +16,11 @@ sym() { printf '0x%08x' "0x$($NM "$1" | awk -v s="$2" '$3 == s { print $1 }')"; 
 tag="[$backend${extra[*]:+ ${extra[*]}}]"
 
 # Self-checking programs: exit 0, "PASSED", no FAIL line, and a few lines that prove they ran.
+# runopts: more run-elf options for the next selfcheck.
+runopts=()
 selfcheck() {
   local name=$1; shift
-  run_cmd run "$fw/test_$name.elf"
+  run_cmd run "$fw/test_$name.elf" "${runopts[@]}"
   local why=()
   [ "$rc" -eq 0 ] || why+=("exit status $rc, wanted 0; stderr: $err")
   grep -q '^PASSED$' <<<"$out" || why+=("no PASSED line")
@@ -34,6 +36,11 @@ selfcheck rv32m '^ok: div MIN/-1 overflow = MIN$' '^ok: mulhsu MIN\*0xffffffff =
 selfcheck csr '^ok: write mhartid traps$' '^ok: minstret counts 4 instructions$' '^ok: misa is RV32IM$'
 selfcheck traps '^-- jalr to pc\+2$' '^-- taken beq \+6$' '^ok: MIE restored by mret$'
 selfcheck timer '^ok: one timer interrupt$' '^ok: no interrupt taken with MIE clear$' '^ok: interrupt taken while running$'
+selfcheck div_random '^ok: random div/rem operands pass the identities$' '^ok: rem MIN / 3 = -2$'
+# The external line rises at cycle 3000 (--ext-irq): taken through wfi, priority over the timer.
+runopts=(--ext-irq 3000)
+selfcheck ext_irq '^ok: MEIP low before the line rises$' '^ok: mcause is machine external$' '^ok: external wins over timer$'
+runopts=()
 
 # The runtime's default trap handler.
 pc=$(sym "$fw/test_trap_report.elf" trap_here)
@@ -50,6 +57,13 @@ expect "$tag read of simctrl.console: bus error, exit 4" 4 '^reading simctrl.con
 # A runaway loop stopped by --max-cycles: exit 3, the message names the cycle count and the pc.
 expect "$tag runaway loop stopped by --max-cycles 20000" 3 '^looping forever$' \
   "cycle limit 2000[0-9] at pc 0x" run "$fw/test_runaway.elf" --max-cycles 20000
+# A jump to itself that an enabled interrupt leaves: not a hung program.
+expect "$tag loop left by the external interrupt (--ext-irq 20000): exit 0" 0 \
+  '^left the loop by the external interrupt$' "" run "$fw/test_irq_loop.elf" --ext-irq 20000
+# The default limit (10^8 cycles): the rtl backend recognises the jump to itself that no interrupt
+# can leave and ends the run as if it had simulated every cycle.
+expect "$tag runaway loop stopped at the default cycle limit" 3 '^looping forever$' \
+  "cycle limit 100000000 at pc 0x" run "$fw/test_runaway.elf"
 
 # Bad ELF files: exit 2 with one line naming the file.
 tmp=$(mktemp -d)
@@ -78,6 +92,32 @@ expect "$tag segment outside memory: exit 2" 2 "" "outside.elf: segment [0-9]+: 
 expect "$tag missing file: exit 2" 2 "" "cannot open" run "$tmp/none.elf"
 expect "$tag directory: exit 2" 2 "" "cannot read" run "$tmp"
 
+# The rtl backend's own options: a waveform, and co-simulation catching an injected divergence
+# (TESSERA_COSIM_INJECT=ORDER:REG:XOR corrupts one ISS register after record ORDER: here sp,
+# so the next stack access differs; the message shows both records).
+if [ "$backend" = rtl ] && [ ${#extra[@]} -eq 0 ]; then
+  run_cmd "$tessera" run-elf "$fw/test_hello.elf" --backend rtl --trace "$tmp/hello.fst" --max-cycles 3000
+  if [ "$rc" -eq 3 ] && [ -s "$tmp/hello.fst" ] && [ "$(head -c 1 "$tmp/hello.fst" | od -An -tx1 | tr -d ' ')" = 00 ]
+  then tap_ok "[rtl] --trace writes an FST file"; else tap_not_ok "[rtl] --trace writes an FST file" "rc $rc: $err"; fi
+  expect "[rtl] --trace into a missing directory: exit 2" 2 "" "cannot open the trace file" \
+    "$tessera" run-elf "$fw/test_hello.elf" --backend rtl --trace "$tmp/no/such/dir/x.fst"
+  expect "[rtl] --cosim stays silent without a divergence" 0 '^PASSED$' "" \
+    "$tessera" run-elf "$fw/test_hello.elf" --backend rtl --cosim
+  run_cmd env TESSERA_COSIM_INJECT=40:2:0x10 "$tessera" run-elf "$fw/test_hello.elf" --backend rtl --cosim
+  why=()
+  [ "$rc" -eq 5 ] || why+=("exit status $rc, wanted 5")
+  grep -Eq 'co-simulation mismatch at record [0-9]+' <<<"$err" || why+=("no mismatch line: $err")
+  rl=$(grep -E '^  rtl: pc 0x[0-9a-f]{8} insn 0x[0-9a-f]{8}' <<<"$err")
+  il=$(grep -E '^  iss: pc 0x[0-9a-f]{8} insn 0x[0-9a-f]{8}' <<<"$err")
+  [ -n "$rl" ] && [ -n "$il" ] || why+=("both views wanted: $err")
+  [ "${rl#  rtl: }" != "${il#  iss: }" ] || why+=("the two views are identical: $rl")
+  grep -q '^PASSED$' <<<"$out" && why+=("the run went on after the mismatch")
+  if [ ${#why[@]} -eq 0 ]; then tap_ok "[rtl --cosim] an injected ISS divergence: exit 5 with both views"
+  else tap_not_ok "[rtl --cosim] an injected ISS divergence: exit 5 with both views" "${why[@]}"; fi
+  expect "[rtl --cosim] bad TESSERA_COSIM_INJECT: exit 2" 2 "" "TESSERA_COSIM_INJECT wants" \
+    env TESSERA_COSIM_INJECT=x "$tessera" run-elf "$fw/test_hello.elf" --backend rtl --cosim
+fi
+
 # Command line (cmodel only: independent of the backend).
 if [ "$backend" = cmodel ] && [ ${#extra[@]} -eq 0 ]; then
   expect "no file: exit 2" 2 "" "no ELF file" "$tessera" run-elf
@@ -86,6 +126,9 @@ if [ "$backend" = cmodel ] && [ ${#extra[@]} -eq 0 ]; then
   expect "unknown backend: exit 2" 2 "" "unknown backend 'vp'" "$tessera" run-elf "$fw/test_hello.elf" --backend vp
   expect "--trace with cmodel: exit 2" 2 "" "--trace needs the rtl backend" \
     "$tessera" run-elf "$fw/test_hello.elf" --backend cmodel --trace "$tmp/x.fst"
+  expect "--cosim with cmodel: exit 2" 2 "" "--cosim needs the rtl backend" \
+    "$tessera" run-elf "$fw/test_hello.elf" --backend cmodel --cosim
+  expect "bad --ext-irq: exit 2" 2 "" "--ext-irq wants" "$tessera" run-elf "$fw/test_hello.elf" --ext-irq -5
   expect "--help: exit 0" 0 "usage: tessera run-elf" "" "$tessera" run-elf --help
   run_cmd "$tessera" run-elf "$fw/test_hello.elf" --backend cmodel --stats
   if [ "$rc" -eq 0 ] && grep -Eq '^cycles [1-9][0-9]*$' <<<"$err" && grep -Eq '^instructions [1-9][0-9]*$' <<<"$err" \

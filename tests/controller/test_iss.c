@@ -480,18 +480,29 @@ static void memory_backdoor_bounds(void **state) {
 static void cycle_model_penalties(void **state) {
   tiss *s = *state;
   struct tsim_retire r;
-  /* lw x1, 0(x6); add x2, x1, x1 (load-use); div x3, x2, x2; jal x0, +4 (taken) */
-  uint32_t p[] = {I(0, 6, 2, 1, LOAD), R(0, 1, 1, 0, 2, OP), R(1, 2, 2, 4, 3, OP), J(4, 0)};
-  prog(s, p, 4);
+  /* 0 lw x1, 0(x6); 4 add x2, x1, x1 (load-use); 8 div x3, x2, x2; 12 div x4, x2, x0 (by zero);
+   * 16 jal x0, +4 (predicted); 20 beq x0, x0, +8 (forward taken: mispredicted);
+   * 28 bne x0, x0, -8 (backward not taken: mispredicted); 32 beq x0, x0, -4 (backward taken) */
+  uint32_t p[] = {I(0, 6, 2, 1, LOAD), R(0, 1, 1, 0, 2, OP), R(1, 2, 2, 4, 3, OP), R(1, 0, 2, 4, 4, OP),
+                  J(4, 0),              B(8, 0, 0, 0),       0,                    B(-8, 0, 0, 1),
+                  B(-4, 0, 0, 0)};
+  prog(s, p, 9);
+  const uint32_t five = 5;
+  assert_int_equal(tiss_write_mem(s, DMEM, &five, 4), 0);
   tiss_set_reg(s, 6, DMEM);
-  tiss_step(s, &r);
-  assert_int_equal(tiss_cycles(s), 1);
-  tiss_step(s, &r);
-  assert_int_equal(tiss_cycles(s), 1 + 1 + TISS_PENALTY_LOAD_USE);
-  tiss_step(s, &r);
-  assert_int_equal(tiss_cycles(s), 3 + 1 + TISS_PENALTY_DIV);
-  tiss_step(s, &r);
-  assert_int_equal(tiss_cycles(s), 3 + 1 + TISS_PENALTY_DIV + 1 + TISS_PENALTY_TAKEN);
+  uint64_t want = 0;
+  /* div 10 / 10: the divider iterates over the 4 significant bits of 10 */
+  const uint64_t cost[] = {1, 1 + TISS_PENALTY_LOAD_USE, 1 + TISS_PENALTY_DIV + 4, 1 + TISS_PENALTY_DIV_ZERO, 1,
+                           1 + TISS_PENALTY_TAKEN, 1 + TISS_PENALTY_TAKEN, 1};
+  const uint32_t next_pc[] = {4, 8, 12, 16, 20, 28, 32, 28};
+  for (unsigned i = 0; i < 8; i++) {
+    tiss_step(s, &r);
+    want += cost[i];
+    assert_int_equal(tiss_cycles(s), want);
+    assert_int_equal(tiss_pc(s), next_pc[i]);
+  }
+  assert_int_equal(tiss_get_reg(s, 3), 1);          /* 10 / 10 */
+  assert_int_equal(tiss_get_reg(s, 4), 0xffffffffu); /* 10 / 0 */
 }
 
 int main(void) {
