@@ -212,7 +212,8 @@ help:
 	@echo "  make clean       remove build/"
 	@echo "Variables: PRESET=$(PRESET) (one of: $(PRESETS)), BUILD=$(BUILD), CC, CXX, VERILATOR, RISCV_PREFIX, PYTHON"
 
-# The README's main job. Today: the RTL simulation-control block end to end.
+# The README's main job (until the training run exists): firmware on the RTL controller in lock
+# step with the ISS, then a sparse linear layer on the RTL tile against dense (tools/demo.sh).
 demo: deps
-	@$(MAKE) --no-print-directory -j$(JOBS) $(BIN)/tessera
-	$(BIN)/tessera simctrl --exit 0
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BIN)/tessera $(O)/fw/test_hello.elf
+	@tools/demo.sh $(BIN)/tessera $(O)/fw

@@ -17,6 +17,7 @@ static const struct command commands[] = {
     {"run-elf", cmd_run_elf, "run a controller program (rv32im ELF) on the rtl or cmodel backend"},
     {"fpu", cmd_fpu, "evaluate numerics operations from stdin on the RTL units or the C library"},
     {"sparse-stats", cmd_sparse_stats, "build a sparse mask and the tile's nonzero stream; report cycles and conflicts"},
+    {"kernel", cmd_kernel, "run a linear-layer kernel on one tile (rtl vs cmodel vs float64); cycles, utilisation"},
 };
 
 static void usage(FILE *f) {

@@ -1,0 +1,76 @@
+/* Low-level C interface to the Verilated compute tile (rtl/tile/ttile_top.sv) of the build's
+ * preset. ttile_rtl_run (sim/tile_rtl/tile_rtl.c, declared in ttile.h) is built on it; use that
+ * unless you need the tile's backdoor ports directly.
+ *
+ * One handle is one tile with its own clock. Backdoor loads and reads (banks, weight buffer) take
+ * one clock each and are not counted by the tile's counters; tsim_tile_run starts the sequencer
+ * on one descriptor and clocks until it reports done. */
+#ifndef TSIM_TILE_H
+#define TSIM_TILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tessera/gen/hwcfg.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Tokens a lane can interleave in one pass: ttile_top's AccDepth parameter (accumulator and
+ * row-operand cache entries per lane). */
+#define TSIM_TILE_ACC_DEPTH 64u
+/* Groups the weight buffer holds: a group costs P + 1 words (a header and P slots). */
+#define TSIM_TILE_GROUPS (TESSERA_CFG_WEIGHT_BUF_WORDS / (TESSERA_CFG_NNZ_PER_CYCLE + 1u))
+/* Shortest hold of a group per kernel (cycles), see docs/tile.md "RTL microarchitecture". */
+#define TSIM_TILE_MIN_HOLD_FWD 5u
+#define TSIM_TILE_MIN_HOLD_BWD_DATA 7u
+/* bwd_weight: groups applied in turn to each token (the window). */
+#define TSIM_TILE_WINDOW 5u
+
+/* Weight-buffer header word of a group. */
+#define TSIM_TILE_HDR(row, flags) ((uint32_t)(row) | ((uint32_t)(flags) & 3u) << 16)
+/* Weight-buffer slot word: column (0xffff: empty) and bf16 weight. */
+#define TSIM_TILE_SLOT(col, w) ((uint32_t)(col) << 16 | (uint32_t)(w))
+
+struct tsim_tile_desc {
+  uint32_t kernel;  /* enum ttile_kernel */
+  uint32_t k;       /* offset of a token's row-indexed operand (Y, dY) in its bank region */
+  uint32_t kn;      /* k + n: words of one token's bank region */
+  uint32_t ntok;    /* tokens of this pass (lane l owns l, l + L, ...) */
+  uint32_t tpl;     /* tokens of the fullest lane, >= 1; fwd, bwd_data: at most TSIM_TILE_ACC_DEPTH */
+  uint32_t ngroups; /* groups loaded in the weight buffer, 0 .. TSIM_TILE_GROUPS */
+};
+
+/* The tile's counters (cumulative since open or the last clear). */
+struct tsim_tile_counters {
+  uint64_t busy, macs, conflict, starved, memory;
+};
+
+typedef struct tsim_tile tsim_tile;
+
+/* Create a tile and reset it. fst_path: NULL, or a waveform file. NULL when out of memory or the
+ * trace file cannot be opened. */
+tsim_tile *tsim_tile_open(const char *fst_path);
+void tsim_tile_close(tsim_tile *t);
+
+/* Backdoor: word `addr` (< TESSERA_CFG_LANE_BANK_WORDS) of every lane's bank; lanes[l] is lane l. */
+void tsim_tile_bank_write(tsim_tile *t, uint32_t addr, const uint32_t *lanes);
+void tsim_tile_bank_read(tsim_tile *t, uint32_t addr, uint32_t *lanes);
+/* Backdoor: weight-buffer entry g (< TSIM_TILE_GROUPS): header and P slot words. */
+void tsim_tile_wbuf_write(tsim_tile *t, uint32_t g, uint32_t hdr, const uint32_t *slots);
+/* Backdoor: gradient-buffer entry g (< TSIM_TILE_GROUPS): the P fp32 dW words of group g's slots. */
+void tsim_tile_gbuf_write(tsim_tile *t, uint32_t g, const uint32_t *slots);
+void tsim_tile_gbuf_read(tsim_tile *t, uint32_t g, uint32_t *slots);
+
+/* Run one descriptor to completion. 0, or -1 if the tile did not finish within max_cycles. */
+int tsim_tile_run(tsim_tile *t, const struct tsim_tile_desc *d, uint64_t max_cycles);
+void tsim_tile_counters(const tsim_tile *t, struct tsim_tile_counters *c);
+void tsim_tile_clear_counters(tsim_tile *t);
+/* Every clock edge simulated so far (backdoor and runs): for simulation-speed figures. */
+uint64_t tsim_tile_sim_cycles(const tsim_tile *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TSIM_TILE_H */

@@ -1,0 +1,180 @@
+// Verilator harness for the compute tile (rtl/tile/ttile_top.sv) behind the C API of tsim_tile.h.
+#include "tsim_tile.h"
+
+#include <new>
+
+#include "Vtile.h"
+#include "verilated.h"
+#include "verilated_fst_c.h"
+
+struct tsim_tile {
+  VerilatedContext ctx;
+  Vtile *top = nullptr;
+  VerilatedFstC *fst = nullptr;
+  uint64_t edges = 0;
+};
+
+// One clock period. Verilator detects an edge against the level of the previous eval, so the
+// falling edge is evaluated too.
+static inline void tick(tsim_tile *s) {
+  Vtile *t = s->top;
+  t->clk_i = 1;
+  t->eval();
+  if (s->fst) s->fst->dump(s->edges * 2);
+  t->clk_i = 0;
+  t->eval();
+  if (s->fst) s->fst->dump(s->edges * 2 + 1);
+  s->edges++;
+}
+
+// Ports of n 32-bit words: a plain integer up to 64 bits, a VlWide above.
+template <std::size_t N>
+static void put_words(VlWide<N> &w, const uint32_t *src, unsigned n) {
+  for (unsigned i = 0; i < n && i < N; i++) w[i] = src[i];
+}
+static void put_words(QData &w, const uint32_t *src, unsigned n) {
+  w = src[0] | (n > 1 ? (uint64_t)src[1] << 32 : 0);
+}
+static void put_words(IData &w, const uint32_t *src, unsigned) { w = src[0]; }
+template <std::size_t N>
+static void get_words(const VlWide<N> &w, uint32_t *dst, unsigned n) {
+  for (unsigned i = 0; i < n && i < N; i++) dst[i] = w[i];
+}
+static void get_words(QData w, uint32_t *dst, unsigned n) {
+  dst[0] = (uint32_t)w;
+  if (n > 1) dst[1] = (uint32_t)(w >> 32);
+}
+static void get_words(IData w, uint32_t *dst, unsigned) { dst[0] = w; }
+
+extern "C" tsim_tile *tsim_tile_open(const char *fst_path) {
+  tsim_tile *s = new (std::nothrow) tsim_tile;
+  if (!s) return nullptr;
+  s->top = new (std::nothrow) Vtile(&s->ctx, "tile");
+  if (!s->top) {
+    delete s;
+    return nullptr;
+  }
+  if (fst_path) {
+    s->ctx.traceEverOn(true);
+    s->fst = new (std::nothrow) VerilatedFstC;
+    if (!s->fst) {
+      tsim_tile_close(s);
+      return nullptr;
+    }
+    s->top->trace(s->fst, 99);
+    s->fst->open(fst_path);
+    if (!s->fst->isOpen()) {
+      tsim_tile_close(s);
+      return nullptr;
+    }
+  }
+  Vtile *t = s->top;
+  t->clk_i = 0;
+  t->rst_ni = 0;
+  t->start_i = 0;
+  t->bk_we_i = 0;
+  t->bk_re_i = 0;
+  t->wb_we_i = 0;
+  t->gb_we_i = 0;
+  t->gb_re_i = 0;
+  t->clr_i = 0;
+  t->eval();
+  for (int i = 0; i < 4; i++) tick(s);
+  t->rst_ni = 1;
+  t->eval();
+  return s;
+}
+
+extern "C" void tsim_tile_close(tsim_tile *s) {
+  if (!s) return;
+  if (s->fst) {
+    s->fst->close();
+    delete s->fst;
+  }
+  if (s->top) s->top->final();
+  delete s->top;
+  delete s;
+}
+
+extern "C" void tsim_tile_bank_write(tsim_tile *s, uint32_t addr, const uint32_t *lanes) {
+  Vtile *t = s->top;
+  t->bk_we_i = 1;
+  t->bk_addr_i = addr;
+  put_words(t->bk_wdata_i, lanes, TESSERA_CFG_LANES);
+  tick(s);
+  t->bk_we_i = 0;
+}
+
+extern "C" void tsim_tile_bank_read(tsim_tile *s, uint32_t addr, uint32_t *lanes) {
+  Vtile *t = s->top;
+  t->bk_re_i = 1;
+  t->bk_addr_i = addr;
+  tick(s);
+  t->bk_re_i = 0;
+  t->eval();
+  get_words(t->bk_rdata_o, lanes, TESSERA_CFG_LANES);
+}
+
+extern "C" void tsim_tile_wbuf_write(tsim_tile *s, uint32_t g, uint32_t hdr, const uint32_t *slots) {
+  Vtile *t = s->top;
+  t->wb_we_i = 1;
+  t->wb_addr_i = g;
+  t->wb_hdr_i = hdr;
+  put_words(t->wb_slots_i, slots, TESSERA_CFG_NNZ_PER_CYCLE);
+  tick(s);
+  t->wb_we_i = 0;
+}
+
+extern "C" void tsim_tile_gbuf_write(tsim_tile *s, uint32_t g, const uint32_t *slots) {
+  Vtile *t = s->top;
+  t->gb_we_i = 1;
+  t->gb_addr_i = g;
+  put_words(t->gb_wdata_i, slots, TESSERA_CFG_NNZ_PER_CYCLE);
+  tick(s);
+  t->gb_we_i = 0;
+}
+
+extern "C" void tsim_tile_gbuf_read(tsim_tile *s, uint32_t g, uint32_t *slots) {
+  Vtile *t = s->top;
+  t->gb_re_i = 1;
+  t->gb_addr_i = g;
+  tick(s);
+  t->gb_re_i = 0;
+  t->eval();
+  get_words(t->gb_rdata_o, slots, TESSERA_CFG_NNZ_PER_CYCLE);
+}
+
+extern "C" int tsim_tile_run(tsim_tile *s, const struct tsim_tile_desc *d, uint64_t max_cycles) {
+  Vtile *t = s->top;
+  t->kernel_i = d->kernel;
+  t->k_i = d->k;
+  t->kn_i = d->kn;
+  t->ntok_i = d->ntok;
+  t->tpl_i = d->tpl;
+  t->ngroups_i = d->ngroups;
+  t->start_i = 1;
+  tick(s);
+  t->start_i = 0;
+  for (uint64_t n = 0; n < max_cycles; n++) {
+    if (!t->busy_o) return 0;
+    tick(s);
+  }
+  return t->busy_o ? -1 : 0;
+}
+
+extern "C" void tsim_tile_counters(const tsim_tile *s, struct tsim_tile_counters *c) {
+  const Vtile *t = s->top;
+  c->busy = t->cnt_busy_o;
+  c->macs = t->cnt_macs_o;
+  c->conflict = t->cnt_conflict_o;
+  c->starved = t->cnt_starved_o;
+  c->memory = t->cnt_memory_o;
+}
+
+extern "C" void tsim_tile_clear_counters(tsim_tile *s) {
+  s->top->clr_i = 1;
+  tick(s);
+  s->top->clr_i = 0;
+}
+
+extern "C" uint64_t tsim_tile_sim_cycles(const tsim_tile *s) { return s ? s->edges : 0; }

@@ -1,0 +1,182 @@
+/* ttile_rtl_run: one linear-layer job on the Verilated compute tile (ttile.h, tsim_tile.h).
+ *
+ * The job is cut into passes of up to lanes * d tokens (d = ttile_plan_d, at most
+ * TSIM_TILE_ACC_DEPTH) and the stream into chunks of whole rows that fit the weight buffer. Per
+ * pass the driver loads each token's rows into its lane's bank region (docs/tile.md, "RTL
+ * microarchitecture"), then per chunk loads the weight buffer (and for bwd_weight the chunk's dW
+ * into the gradient buffer) and runs one descriptor, then reads the results back. Loads and reads go through the tile's backdoor ports and are not counted. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tessera/gen/hwcfg.h"
+#include "tsim_tile.h"
+#include "ttile.h"
+
+#define L TESSERA_CFG_LANES
+#define P TESSERA_CFG_NNZ_PER_CYCLE
+#define S TESSERA_CFG_SUB_BANKS
+#define BANK TESSERA_CFG_LANE_BANK_WORDS
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt, ...) {
+  if (err && errlen) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+  }
+  return -1;
+}
+
+/* The stream's structure: rows ascending with first/last flags on their first/last group,
+ * columns inside the matrix. */
+static int check_stream(const struct tsp_stream *st, char *err, size_t errlen) {
+  for (uint32_t g = 0; g < st->ngroups; g++) {
+    int first = g == 0 || st->row[g] != st->row[g - 1];
+    int last = g + 1 == st->ngroups || st->row[g + 1] != st->row[g];
+    if (st->row[g] >= st->n || (g && st->row[g] < st->row[g - 1]))
+      return fail(err, errlen, "bad stream: group %u has row %u (n = %u)", g, st->row[g], st->n);
+    if (first != !!(st->flags[g] & TSP_FIRST) || last != !!(st->flags[g] & TSP_LAST))
+      return fail(err, errlen, "bad stream: group %u (row %u) has wrong first/last flags", g, st->row[g]);
+    for (uint32_t a = 0; a < P; a++) {
+      uint16_t j = st->col[(size_t)g * P + a];
+      if (j != TSP_EMPTY && j >= st->k)
+        return fail(err, errlen, "bad stream: group %u slot %u has column %u (k = %u)", g, a, j, st->k);
+    }
+  }
+  return 0;
+}
+
+int ttile_rtl_run(const struct ttile_job *job, struct ttile_counters *ctr, const char *fst_path, char *err,
+                  size_t errlen) {
+  if (!job || !job->st || !ctr) return fail(err, errlen, "tile rtl: no job, stream or counters");
+  const struct tsp_stream *st = job->st;
+  if (job->kernel != TTILE_FWD && job->kernel != TTILE_BWD_DATA && job->kernel != TTILE_BWD_WEIGHT)
+    return fail(err, errlen, "tile rtl: unknown kernel %u", (unsigned)job->kernel);
+  if (st->p != P || st->s != S)
+    return fail(err, errlen, "tile rtl: stream built with p = %u, s = %u; this tile needs p = %u, s = %u", st->p, st->s, P, S);
+  if ((P & (P - 1)) != 0 || (L & (L - 1)) != 0)
+    return fail(err, errlen, "tile rtl: nnz_per_cycle %u and lanes %u must be powers of two (adder trees)", P, L);
+  uint32_t m = job->m, k = st->k, n = st->n;
+  if (!m || !k || !n) return fail(err, errlen, "tile rtl: empty shape m = %u, k = %u, n = %u", m, k, n);
+  if ((st->ngroups && (!st->row || !st->flags || !st->col || !job->wv)) ||
+      (job->kernel == TTILE_FWD && (!job->x || !job->y)) || (job->kernel == TTILE_BWD_DATA && (!job->dy || !job->dx)) ||
+      (job->kernel == TTILE_BWD_WEIGHT && (!job->dy || !job->x || !job->dwv)))
+    return fail(err, errlen, "tile rtl: missing input or output array");
+  uint32_t d = ttile_plan_d(m, k, n, L, BANK);
+  if (!d)
+    return fail(err, errlen, "tile rtl: k + n = %u words per token do not fit a lane bank of %u words", k + n, BANK);
+  /* fwd and bwd_data keep per-token state in the lanes: at most TSIM_TILE_ACC_DEPTH tokens per lane
+   * per pass (the results do not depend on the passes). bwd_weight's sums do (ttile_fn_bwd_weight):
+   * its passes are exactly d tokens per lane. */
+  if (job->kernel != TTILE_BWD_WEIGHT && d > TSIM_TILE_ACC_DEPTH) d = TSIM_TILE_ACC_DEPTH;
+  if ((uint64_t)L * d > 0xffffu)
+    return fail(err, errlen, "tile rtl: %u tokens per pass exceed the descriptor's 16-bit token count", L * d);
+  if (check_stream(st, err, errlen)) return -1;
+
+  /* Chunks of whole rows, each at most TSIM_TILE_GROUPS groups. */
+  uint32_t *cut = malloc(sizeof *cut * (st->ngroups + 2));
+  uint32_t nchunks = 0;
+  if (!cut) return fail(err, errlen, "tile rtl: out of memory");
+  cut[0] = 0;
+  for (uint32_t g = 0, start = 0; g < st->ngroups; g++) {
+    if (!(st->flags[g] & TSP_LAST)) continue;
+    uint32_t row_start = g;
+    while (row_start > 0 && !(st->flags[row_start] & TSP_FIRST)) row_start--;
+    if (g + 1 - row_start > TSIM_TILE_GROUPS) {
+      free(cut);
+      return fail(err, errlen, "tile rtl: row %u has %u groups, more than the weight buffer holds (%u)", st->row[g],
+                  g + 1 - row_start, TSIM_TILE_GROUPS);
+    }
+    if (g + 1 - start > TSIM_TILE_GROUPS) {
+      cut[++nchunks] = row_start;
+      start = row_start;
+    }
+  }
+  cut[++nchunks] = st->ngroups;
+
+  tsim_tile *t = tsim_tile_open(fst_path);
+  if (!t) {
+    free(cut);
+    if (err && errlen) snprintf(err, errlen, "tile rtl: cannot open the tile%s%s", fst_path ? " or trace file " : "", fst_path ? fst_path : "");
+    return -1;
+  }
+
+  int rc = 0;
+  uint32_t lanes[L], slots[P];
+  uint32_t kn = k + n;
+  for (uint32_t base = 0; base < m && !rc; base += L * d) {
+    uint32_t ntok = m - base < L * d ? m - base : L * d;
+    uint32_t tpl = (ntok + L - 1) / L;
+    /* Bank regions: token e at e*(k+n); column-indexed row at 0, row-indexed row at k. */
+    for (uint32_t e = 0; e < tpl; e++) {
+      for (uint32_t j = 0; j < kn; j++) {
+        for (uint32_t l = 0; l < L; l++) {
+          uint32_t tok = base + l + e * L;
+          uint32_t v = 0;
+          if (tok < m) {
+            if (job->kernel == TTILE_FWD)
+              v = j < k ? job->x[(size_t)tok * k + j] : 0; /* Y starts at +0: rows without groups stay +0 */
+            else if (job->kernel == TTILE_BWD_DATA)
+              v = j < k ? job->dx[(size_t)tok * k + j] : job->dy[(size_t)tok * n + (j - k)];
+            else
+              v = j < k ? job->x[(size_t)tok * k + j] : job->dy[(size_t)tok * n + (j - k)];
+          }
+          lanes[l] = v;
+        }
+        tsim_tile_bank_write(t, e * kn + j, lanes);
+      }
+    }
+    for (uint32_t c = 0; c < nchunks && !rc; c++) {
+      for (uint32_t g = cut[c]; g < cut[c + 1]; g++) {
+        for (uint32_t a = 0; a < P; a++) slots[a] = TSIM_TILE_SLOT(st->col[(size_t)g * P + a], job->wv[(size_t)g * P + a]);
+        tsim_tile_wbuf_write(t, g - cut[c], TSIM_TILE_HDR(st->row[g], st->flags[g]), slots);
+        if (job->kernel == TTILE_BWD_WEIGHT) tsim_tile_gbuf_write(t, g - cut[c], job->dwv + (size_t)g * P);
+      }
+      struct tsim_tile_desc desc = {(uint32_t)job->kernel, k, kn, ntok, tpl, cut[c + 1] - cut[c]};
+      uint32_t hold = tpl > TSIM_TILE_MIN_HOLD_BWD_DATA ? tpl : TSIM_TILE_MIN_HOLD_BWD_DATA;
+      uint64_t limit = (uint64_t)(cut[c + 1] - cut[c] + TSIM_TILE_WINDOW) * (P + 1) * (hold + 64) + 1000;
+      if (tsim_tile_run(t, &desc, limit)) {
+        rc = fail(err, errlen, "tile rtl: the tile did not finish within %llu cycles (pass at token %u)",
+                  (unsigned long long)limit, base);
+      }
+      /* dW back, for the slots that hold a nonzero (the others keep the job's values). */
+      for (uint32_t g = cut[c]; g < cut[c + 1] && !rc && job->kernel == TTILE_BWD_WEIGHT; g++) {
+        tsim_tile_gbuf_read(t, g - cut[c], slots);
+        for (uint32_t a = 0; a < P; a++)
+          if (st->col[(size_t)g * P + a] != TSP_EMPTY) job->dwv[(size_t)g * P + a] = slots[a];
+      }
+    }
+    /* Results back. */
+    for (uint32_t e = 0; e < tpl && !rc && job->kernel != TTILE_BWD_WEIGHT; e++) {
+      uint32_t off = job->kernel == TTILE_FWD ? k : 0, len = job->kernel == TTILE_FWD ? n : k;
+      for (uint32_t j = 0; j < len; j++) {
+        tsim_tile_bank_read(t, e * kn + off + j, lanes);
+        for (uint32_t l = 0; l < L; l++) {
+          uint32_t tok = base + l + e * L;
+          if (tok >= m) continue;
+          if (job->kernel == TTILE_FWD)
+            job->y[(size_t)tok * n + j] = lanes[l];
+          else
+            job->dx[(size_t)tok * k + j] = lanes[l];
+        }
+      }
+    }
+  }
+
+  struct tsim_tile_counters tc;
+  tsim_tile_counters(t, &tc);
+  tsim_tile_close(t);
+  free(cut);
+  if (rc) return rc;
+  memset(ctr, 0, sizeof *ctr);
+  ctr->cycles = tc.busy; /* only the sequencer's cycles: backdoor loads are not counted */
+  ctr->busy = tc.busy;
+  ctr->macs = tc.macs;
+  ctr->stall_bank_conflict = tc.conflict;
+  ctr->stall_stream_starved = tc.starved;
+  ctr->stall_backpressure = 0;
+  ctr->stall_memory = tc.memory;
+  return 0;
+}

@@ -1,0 +1,13 @@
+# The RTL compute tile (ttile_rtl_run) against the functional model ttile_fn, bit for bit.
+$(eval $(call ctest,tile_rtl,$(O)/obj/tests/tile_rtl/test_tile_rtl.o $(TILE_RTL_MODEL) $(TILE_FN_OBJS) $(SPARSE_OBJS) $(TNUM_OBJS)))
+
+# make bench-tile-rtl: the RTL tile alone at m = 128, k = n = 256 (minutes; never part of make test).
+TILE_RTL_BENCH := $(O)/tests/bench_tile_rtl
+$(TILE_RTL_BENCH): $(O)/obj/tests/tile_rtl/bench_tile_rtl.o $(TILE_RTL_MODEL) $(TILE_FN_OBJS) $(SPARSE_OBJS) $(TNUM_OBJS) | need-cxx
+	@mkdir -p $(@D)
+	@echo "  LINK     $@"
+	@$(CXX) -o $@ $^ $(LDLIBS) $(VL_LDLIBS)
+.PHONY: bench-tile-rtl
+BENCHES += bench-tile-rtl
+bench-tile-rtl: $(TILE_RTL_BENCH)
+	$(TILE_RTL_BENCH)
