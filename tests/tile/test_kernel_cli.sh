@@ -143,11 +143,12 @@ for kern in fwd bwd_data bwd_weight; do
   done
 done
 
-# Several passes (k + n leave room for 5 tokens per lane): bwd_weight's sums depend on the split.
+# Several passes (k + n leave room for 5 tokens per lane on the default preset, 1 on small):
+# bwd_weight's sums depend on the split.
 if [ "$backend" = rtl ]; then
   for kern in fwd bwd_weight; do
     run_cmd "$T" kernel $kern --m 90 --k 500 --n 300 --density 0.05 --seed 4 --backend rtl --json
-    check_json "$kern in 2 passes: rtl == cmodel, same cycles" "$out" 'j["passes"] == 2' 'j["bitexact"] is True' \
+    check_json "$kern in several passes: rtl == cmodel, same cycles" "$out" 'j["passes"] >= 2' 'j["bitexact"] is True' \
       'j["cycles"] == j["cmodel_cycles"]' "$REL"
   done
 fi
@@ -200,7 +201,7 @@ expect "m too large" 2 "" "--m wants an integer" "$T" kernel fwd --m 100000
 expect "k = 0" 2 "" "--k wants an integer" "$T" kernel fwd --k 0
 expect "negative n" 2 "" "--n wants an integer" "$T" kernel fwd --n -3
 expect "shape does not fit the tile" 2 "" "does not fit the tile: .*k \+ n = 5000" "$T" kernel fwd --k 3000 --n 2000
-expect "job too large" 2 "" "job too large: m \* n \* k = " "$T" kernel fwd --m 65535 --k 2048 --n 2048
+expect "job too large" 2 "" "job too large: m \* n \* k = " "$T" kernel fwd --m 65535 --k 512 --n 256
 expect "unknown pattern" 2 "" "must be dense, unstructured, block or 2:4, got '4:8'" "$T" kernel fwd --pattern 4:8
 expect "unknown backend" 2 "" "--backend must be rtl or cmodel" "$T" kernel fwd --backend vp
 expect "unknown option" 2 "" "unknown argument '--bogus'" "$T" kernel fwd --bogus
