@@ -29,7 +29,7 @@ module ttile_top #(
   parameter int unsigned S         = tessera_cfg_pkg::SubBanks,
   parameter int unsigned BankWords = tessera_cfg_pkg::LaneBankWords,
   parameter int unsigned Groups    = tessera_cfg_pkg::WeightBufWords / (tessera_cfg_pkg::NnzPerCycle + 1),
-  parameter int unsigned AccDepth  = 64,
+  parameter int unsigned AccDepth  = tessera_cfg_pkg::AccDepth,
   localparam int unsigned Aw       = $clog2(BankWords),
   localparam int unsigned Gw       = $clog2(Groups)
 ) (

@@ -17,9 +17,9 @@
 extern "C" {
 #endif
 
-/* Tokens a lane can interleave in one pass: ttile_top's AccDepth parameter (accumulator and
+/* Tokens a lane can interleave in one pass: acc_depth of the configuration (accumulator and
  * row-operand cache entries per lane). */
-#define TSIM_TILE_ACC_DEPTH 64u
+#define TSIM_TILE_ACC_DEPTH TESSERA_CFG_ACC_DEPTH
 /* Groups the weight buffer holds: a group costs P + 1 words (a header and P slots). */
 #define TSIM_TILE_GROUPS (TESSERA_CFG_WEIGHT_BUF_WORDS / (TESSERA_CFG_NNZ_PER_CYCLE + 1u))
 /* Shortest hold of a group per kernel (cycles), see docs/tile.md "RTL microarchitecture". */

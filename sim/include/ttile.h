@@ -46,7 +46,9 @@ struct ttile_counters {
 /* How a job is cut into passes for a tile with `lanes` lanes and `bank_words` words per lane bank:
  * d = tokens per lane per pass = min(ceil(m / lanes), bank_words / (k + n)); 0 when one token's
  * rows do not fit a bank (the job cannot run). hold = cycles each group is applied
- * (max(tokens of the fullest lane in the pass, TTILE_FMA_LATENCY)). */
+ * (max(tokens of the fullest lane in the pass, TTILE_FMA_LATENCY)). bwd_weight passes are exactly
+ * d tokens per lane (its sums depend on d); fwd and bwd_data passes are further capped at
+ * TESSERA_CFG_ACC_DEPTH tokens per lane (their results do not depend on the cut). */
 static inline uint32_t ttile_plan_d(uint32_t m, uint32_t k, uint32_t n, uint32_t lanes, uint32_t bank_words) {
   if (!lanes || !m) return 0;
   uint32_t need = (m + lanes - 1) / lanes;

@@ -12,6 +12,7 @@ package tessera_cfg_pkg;
   localparam int unsigned NnzPerCycle = 4;
   localparam int unsigned LaneBankWords = 4096;
   localparam int unsigned SubBanks = 8;
+  localparam int unsigned AccDepth = 64;
   localparam int unsigned WeightBufWords = 65536;
   localparam int unsigned StreamFifoDepth = 8;
   localparam int unsigned DmaBytesPerCycle = 32;

@@ -12,6 +12,7 @@ package tessera_cfg_pkg;
   localparam int unsigned NnzPerCycle = 2;
   localparam int unsigned LaneBankWords = 1024;
   localparam int unsigned SubBanks = 4;
+  localparam int unsigned AccDepth = 64;
   localparam int unsigned WeightBufWords = 4096;
   localparam int unsigned StreamFifoDepth = 4;
   localparam int unsigned DmaBytesPerCycle = 8;

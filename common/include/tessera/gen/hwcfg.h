@@ -17,6 +17,7 @@
 #define TESSERA_CFG_SMALL_NNZ_PER_CYCLE 2u
 #define TESSERA_CFG_SMALL_LANE_BANK_WORDS 1024u
 #define TESSERA_CFG_SMALL_SUB_BANKS 4u
+#define TESSERA_CFG_SMALL_ACC_DEPTH 64u
 #define TESSERA_CFG_SMALL_WEIGHT_BUF_WORDS 4096u
 #define TESSERA_CFG_SMALL_STREAM_FIFO_DEPTH 4u
 #define TESSERA_CFG_SMALL_DMA_BYTES_PER_CYCLE 8u
@@ -33,6 +34,7 @@
 #define TESSERA_CFG_DEFAULT_NNZ_PER_CYCLE 4u
 #define TESSERA_CFG_DEFAULT_LANE_BANK_WORDS 4096u
 #define TESSERA_CFG_DEFAULT_SUB_BANKS 8u
+#define TESSERA_CFG_DEFAULT_ACC_DEPTH 64u
 #define TESSERA_CFG_DEFAULT_WEIGHT_BUF_WORDS 65536u
 #define TESSERA_CFG_DEFAULT_STREAM_FIFO_DEPTH 8u
 #define TESSERA_CFG_DEFAULT_DMA_BYTES_PER_CYCLE 32u
@@ -54,6 +56,7 @@
 #define TESSERA_CFG_NNZ_PER_CYCLE TESSERA_CFG_SMALL_NNZ_PER_CYCLE
 #define TESSERA_CFG_LANE_BANK_WORDS TESSERA_CFG_SMALL_LANE_BANK_WORDS
 #define TESSERA_CFG_SUB_BANKS TESSERA_CFG_SMALL_SUB_BANKS
+#define TESSERA_CFG_ACC_DEPTH TESSERA_CFG_SMALL_ACC_DEPTH
 #define TESSERA_CFG_WEIGHT_BUF_WORDS TESSERA_CFG_SMALL_WEIGHT_BUF_WORDS
 #define TESSERA_CFG_STREAM_FIFO_DEPTH TESSERA_CFG_SMALL_STREAM_FIFO_DEPTH
 #define TESSERA_CFG_DMA_BYTES_PER_CYCLE TESSERA_CFG_SMALL_DMA_BYTES_PER_CYCLE
@@ -70,6 +73,7 @@
 #define TESSERA_CFG_NNZ_PER_CYCLE TESSERA_CFG_DEFAULT_NNZ_PER_CYCLE
 #define TESSERA_CFG_LANE_BANK_WORDS TESSERA_CFG_DEFAULT_LANE_BANK_WORDS
 #define TESSERA_CFG_SUB_BANKS TESSERA_CFG_DEFAULT_SUB_BANKS
+#define TESSERA_CFG_ACC_DEPTH TESSERA_CFG_DEFAULT_ACC_DEPTH
 #define TESSERA_CFG_WEIGHT_BUF_WORDS TESSERA_CFG_DEFAULT_WEIGHT_BUF_WORDS
 #define TESSERA_CFG_STREAM_FIFO_DEPTH TESSERA_CFG_DEFAULT_STREAM_FIFO_DEPTH
 #define TESSERA_CFG_DMA_BYTES_PER_CYCLE TESSERA_CFG_DEFAULT_DMA_BYTES_PER_CYCLE
@@ -91,6 +95,7 @@ struct tessera_hwcfg {
   uint32_t nnz_per_cycle; /* Nonzeros the streamer broadcasts to every lane per cycle (P). */
   uint32_t lane_bank_words; /* Words (32 bit) in each lane's scatter/gather SRAM bank. */
   uint32_t sub_banks; /* Sub-banks per lane bank; a lane serves up to this many reads per cycle when they fall in different sub-banks. */
+  uint32_t acc_depth; /* Accumulator entries per lane (each P fp32 words): the most tokens a lane interleaves in one pass of fwd and bwd_data. */
   uint32_t weight_buf_words; /* Words (32 bit) in a tile's shared weight buffer (nonzero values and their indices). */
   uint32_t stream_fifo_depth; /* Entries in each tile stream port FIFO. */
   uint32_t dma_bytes_per_cycle; /* Width of the DMA engine's datapath in bytes per cycle. */
@@ -105,8 +110,8 @@ struct tessera_hwcfg {
 /* Initialiser for `struct tessera_hwcfg presets[TESSERA_PRESET_COUNT]`, in preset-id order. */
 #define TESSERA_HWCFG_PRESETS_INIT \
   { \
-    {"small", 1u, 4u, 2u, 1024u, 4u, 4096u, 4u, 8u, 16777216ull, 16u, 40u, 65536u, 65536u, 1000u}, \
-    {"default", 4u, 16u, 4u, 4096u, 8u, 65536u, 8u, 32u, 268435456ull, 64u, 100u, 65536u, 65536u, 1000u}, \
+    {"small", 1u, 4u, 2u, 1024u, 4u, 64u, 4096u, 4u, 8u, 16777216ull, 16u, 40u, 65536u, 65536u, 1000u}, \
+    {"default", 4u, 16u, 4u, 4096u, 8u, 64u, 65536u, 8u, 32u, 268435456ull, 64u, 100u, 65536u, 65536u, 1000u}, \
   }
 
 #endif /* TESSERA_GEN_HWCFG_H */
