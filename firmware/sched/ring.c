@@ -1,0 +1,209 @@
+/* The firmware's command-ring consumer (tfw_ring.h, docs/protocol.md "Ring processing"). */
+#include "tfw_ring.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tessera/gen/hwcfg.h"
+
+#define CTRL_BYTES ((uint64_t)sizeof(struct tproto_ring))
+#define CMD_BYTES ((uint32_t)sizeof(struct tproto_cmd))
+#define CPL_BYTES ((uint32_t)sizeof(struct tproto_cpl))
+
+static void zero_bytes(void *p, uint32_t n) {
+  uint8_t *b = (uint8_t *)p;
+  for (uint32_t i = 0; i < n; i++) b[i] = 0;
+}
+
+static void say(const struct tfw_ring *r, const char *msg) {
+  if (r->port->log != NULL) r->port->log(r->port->ctx, msg);
+}
+
+static uint64_t now(const struct tfw_ring *r) {
+  return r->port->cycles != NULL ? r->port->cycles(r->port->ctx) : 0u;
+}
+
+static int put32(const struct tfw_ring *r, uint32_t off, uint32_t v) {
+  return r->port->write(r->port->ctx, r->ctrl_addr + off, &v, 4u);
+}
+
+/* Stop for good: record the code and try to publish it (a failing bus is ignored here). */
+static int fail(struct tfw_ring *r, uint32_t code, uint32_t detail) {
+  r->fatal = code;
+  r->fatal_detail = detail;
+  say(r, "ring: fatal, see fw_status");
+  if (code != TFW_FATAL_BUS) {
+    (void)put32(r, TFW_RING_FW_DETAIL_OFF, detail);
+    (void)put32(r, TFW_RING_FW_STATUS_OFF, code);
+  }
+  return TFW_RING_FATAL;
+}
+
+static int pow2(uint32_t v) { return v != 0u && (v & (v - 1u)) == 0u; }
+
+/* [base, base + bytes) with bytes >= 1 ends at or below 2^64; *last gets its last byte. */
+static int area(uint64_t base, uint64_t bytes, uint64_t *last) {
+  if (bytes - 1u > UINT64_MAX - base) return 0;
+  *last = base + (bytes - 1u);
+  return 1;
+}
+
+static int overlap(uint64_t a, uint64_t alast, uint64_t b, uint64_t blast) {
+  return a <= blast && b <= alast;
+}
+
+/* Check the host-written configuration of the control block; 0 or a TFW_FATAL_* code. */
+static uint32_t check_ctrl(const struct tfw_ring *r, const struct tproto_ring *c, uint32_t *detail) {
+  uint64_t ctrl_last, cmd_last, cpl_last;
+  *detail = 0u;
+  if (c->magic != TPROTO_RING_MAGIC) { *detail = c->magic; return TFW_FATAL_MAGIC; }
+  if (c->version_major != TPROTO_VERSION_MAJOR) { *detail = c->version_major; return TFW_FATAL_VERSION; }
+  if (!pow2(c->cmd_entries)) { *detail = c->cmd_entries; return TFW_FATAL_ENTRIES; }
+  if (!pow2(c->cpl_entries)) { *detail = c->cpl_entries; return TFW_FATAL_ENTRIES; }
+  if (c->cmd_stride != CMD_BYTES) { *detail = c->cmd_stride; return TFW_FATAL_STRIDE; }
+  if (c->cpl_stride != CPL_BYTES) { *detail = c->cpl_stride; return TFW_FATAL_STRIDE; }
+  if ((c->cmd_base & (TPROTO_TENSOR_ALIGN - 1u)) != 0u) { *detail = (uint32_t)c->cmd_base; return TFW_FATAL_ALIGN; }
+  if ((c->cpl_base & (TPROTO_TENSOR_ALIGN - 1u)) != 0u) { *detail = (uint32_t)c->cpl_base; return TFW_FATAL_ALIGN; }
+  if (!area(r->ctrl_addr, CTRL_BYTES, &ctrl_last) ||
+      !area(c->cmd_base, (uint64_t)c->cmd_entries * CMD_BYTES, &cmd_last) ||
+      !area(c->cpl_base, (uint64_t)c->cpl_entries * CPL_BYTES, &cpl_last) ||
+      overlap(c->cpl_base, cpl_last, r->ctrl_addr, ctrl_last) ||
+      overlap(c->cpl_base, cpl_last, c->cmd_base, cmd_last) ||
+      overlap(c->cmd_base, cmd_last, r->ctrl_addr, ctrl_last)) {
+    return TFW_FATAL_AREA;
+  }
+  return 0u;
+}
+
+int tfw_ring_init(struct tfw_ring *r, const struct tfw_port *port, uint64_t ctrl_addr,
+                  const struct tfw_alloc_table *allocs, struct tfw_sched_if sched) {
+  struct tproto_ring c;
+  uint32_t code, detail;
+  zero_bytes(r, (uint32_t)sizeof *r);
+  r->port = port;
+  r->allocs = allocs;
+  r->sched = sched;
+  r->ctrl_addr = ctrl_addr;
+  if (port->read(port->ctx, ctrl_addr, &c, (uint32_t)sizeof c) != 0) return fail(r, TFW_FATAL_BUS, 0u);
+  code = check_ctrl(r, &c, &detail);
+  if (code != 0u) return fail(r, code, detail);
+  r->cmd_tail = c.cmd_tail;
+  r->cpl_head = c.cpl_head;
+  if (put32(r, TFW_RING_FW_STATUS_OFF, TFW_FATAL_NONE) != 0) return fail(r, TFW_FATAL_BUS, 0u);
+  return TFW_RING_IDLE;
+}
+
+/* Run one validated command through the scheduler, filling the completion. */
+static void run_cmd(struct tfw_ring *r, struct tproto_cpl *cpl) {
+  const struct tproto_cmd *cmd = &r->buf.cmd;
+  struct tfw_verr err = {0u, 0u, TPROTO_NO_INDEX, TPROTO_NO_INDEX};
+  uint32_t n_ops = cmd->n_ops <= TPROTO_MAX_OPS ? cmd->n_ops : TPROTO_MAX_OPS;
+  for (uint32_t op = 0; op < n_ops; op++) {
+    int rc = r->sched.op != NULL ? r->sched.op(r->sched.ctx, cmd, cpl->cmd_index, op, &err) : 0;
+    if (rc != 0) {
+      cpl->status = TPROTO_ST_FAILED;
+      cpl->error = (uint16_t)rc;
+      cpl->error_offset = err.offset;
+      cpl->error_op = err.op;
+      cpl->error_tensor = err.tensor;
+      return;
+    }
+  }
+}
+
+/* Take the command at cmd_tail and post its completion at cpl_head. 0 or a bus failure (1). */
+static int take_one(struct tfw_ring *r, const struct tproto_ring *c) {
+  struct tproto_cpl cpl;
+  struct tfw_verr err;
+  uint64_t t0 = now(r);
+  uint64_t at = c->cmd_base + (uint64_t)(r->cmd_tail & (c->cmd_entries - 1u)) * CMD_BYTES;
+  int rc;
+  if (r->port->read(r->port->ctx, at, r->buf.bytes, CMD_BYTES) != 0) return 1;
+  zero_bytes(&cpl, CPL_BYTES);
+  cpl.seq = r->buf.cmd.seq;
+  cpl.cmd_index = r->cmd_tail;
+  cpl.group = r->buf.cmd.group;
+  cpl.error_op = TPROTO_NO_INDEX;
+  cpl.error_tensor = TPROTO_NO_INDEX;
+  rc = tfw_validate_cmd(r->buf.bytes, CMD_BYTES, r->allocs, &err);
+  if (rc != 0) {
+    cpl.status = TPROTO_ST_INVALID;
+    cpl.error = err.code;
+    cpl.error_offset = err.offset;
+    cpl.error_op = err.op;
+    cpl.error_tensor = err.tensor;
+  } else if (r->have_seq && cpl.seq != r->expect_seq) {
+    cpl.status = TPROTO_ST_INVALID;
+    cpl.error = (uint16_t)TFW_E_SEQ;
+    cpl.error_offset = (uint16_t)offsetof(struct tproto_cmd, seq);
+  } else {
+    run_cmd(r, &cpl);
+  }
+  /* Each command taken uses one sequence number; the first valid one sets the base. */
+  if (r->have_seq) {
+    r->expect_seq++;
+  } else if (rc == 0) {
+    r->have_seq = 1u;
+    r->expect_seq = cpl.seq + 1u;
+  }
+  cpl.cycles = now(r) - t0;
+  at = c->cpl_base + (uint64_t)(r->cpl_head & (c->cpl_entries - 1u)) * CPL_BYTES;
+  if (r->port->write(r->port->ctx, at, &cpl, CPL_BYTES) != 0) return 1;
+  r->cpl_head++;
+  r->cmd_tail++;
+  if (put32(r, TFW_RING_CPL_HEAD_OFF, r->cpl_head) != 0) return 1;
+  if (put32(r, TFW_RING_CMD_TAIL_OFF, r->cmd_tail) != 0) return 1;
+  return 0;
+}
+
+int tfw_ring_poll(struct tfw_ring *r, uint32_t max_cmds, uint32_t *taken) {
+  struct tproto_ring c;
+  uint32_t code, detail, pending, inflight, limit, n = 0;
+  int result = TFW_RING_IDLE;
+  if (taken != NULL) *taken = 0u;
+  if (r->fatal != 0u) return TFW_RING_FATAL;
+  if (r->port->read(r->port->ctx, r->ctrl_addr, &c, (uint32_t)sizeof c) != 0) return fail(r, TFW_FATAL_BUS, 0u);
+  code = check_ctrl(r, &c, &detail);
+  if (code != 0u) return fail(r, code, detail);
+  pending = c.cmd_head - r->cmd_tail;
+  if (pending > c.cmd_entries) return fail(r, TFW_FATAL_CMD_HEAD, c.cmd_head);
+  inflight = r->cpl_head - c.cpl_tail;
+  if (inflight > c.cpl_entries) return fail(r, TFW_FATAL_CPL_TAIL, c.cpl_tail);
+  limit = max_cmds < c.cmd_entries ? max_cmds : c.cmd_entries;
+  while (n < limit) {
+    if (pending == 0u) break;
+    if (inflight == c.cpl_entries) break;
+    if (take_one(r, &c) != 0) {
+      if (taken != NULL) *taken = n;
+      return fail(r, TFW_FATAL_BUS, r->cmd_tail);
+    }
+    pending--;
+    inflight++;
+    n++;
+  }
+  if (pending != 0u) result = inflight == c.cpl_entries ? TFW_RING_BLOCKED : TFW_RING_DONE;
+  if (n != 0u && r->port->irq != NULL) r->port->irq(r->port->ctx);
+  if (taken != NULL) *taken = n;
+  return result;
+}
+
+int tfw_sched_stub_op(void *ctx, const struct tproto_cmd *cmd, uint32_t cmd_index, uint32_t op, struct tfw_verr *err) {
+  struct tfw_sched_stub *s = (struct tfw_sched_stub *)ctx;
+  struct tfw_sched_rec *rec;
+  const struct tproto_op *o;
+  uint32_t t, tokens;
+  (void)err;
+  if (op >= TPROTO_MAX_OPS) return TPROTO_E_UNSUPPORTED;
+  o = &cmd->op[op];
+  t = o->operand[0] < TPROTO_MAX_TENSORS ? o->operand[0] : 0u;
+  tokens = cmd->tensor[t].shape[0];
+  rec = &s->rec[s->total % TFW_SCHED_LOG];
+  rec->cmd_index = cmd_index;
+  rec->group = cmd->group;
+  rec->token_groups = tokens / TESSERA_CFG_LANES + (tokens % TESSERA_CFG_LANES != 0u ? 1u : 0u);
+  rec->opcode = o->opcode;
+  rec->op = (uint8_t)op;
+  rec->tile = (uint8_t)(op % TESSERA_CFG_TILES);
+  s->total++;
+  return 0;
+}
