@@ -14,8 +14,8 @@
 #include "tfw_port.h"
 #include "tfw_validate.h"
 
-/* Ring-level error codes beyond enum tproto_error (proto.h has no code for them yet). */
-#define TFW_E_SEQ 32u /* completion error: seq is not the expected one (error_offset 12) */
+/* Completion error when seq is not the expected one (error_offset 12). */
+#define TFW_E_SEQ ((uint32_t)TPROTO_E_SEQ)
 /* Fatal codes, written to the control block's fw_status word (below). */
 #define TFW_FATAL_NONE 0u
 #define TFW_FATAL_MAGIC 1u     /* ring magic is not TPROTO_RING_MAGIC */
@@ -29,12 +29,12 @@
 #define TFW_FATAL_BUS 9u       /* the port reported a bus error */
 
 /* The firmware's status words live in the control block's firmware-owned line (the one of
- * cmd_tail, reserved2[0..1]): fw_status (a TFW_FATAL_* code, 0 while running) and fw_detail
- * (the value that failed: the bad index or count, low 32 bits). */
-#define TFW_RING_FW_STATUS_OFF 132u
-#define TFW_RING_FW_DETAIL_OFF 136u
-#define TFW_RING_CMD_TAIL_OFF 128u
-#define TFW_RING_CPL_HEAD_OFF 192u
+ * cmd_tail): fw_status (a TFW_FATAL_* code, 0 while running) and fw_detail (the value that
+ * failed: the bad index or count, low 32 bits). */
+#define TFW_RING_FW_STATUS_OFF ((uint32_t)offsetof(struct tproto_ring, fw_status))
+#define TFW_RING_FW_DETAIL_OFF ((uint32_t)offsetof(struct tproto_ring, fw_detail))
+#define TFW_RING_CMD_TAIL_OFF ((uint32_t)offsetof(struct tproto_ring, cmd_tail))
+#define TFW_RING_CPL_HEAD_OFF ((uint32_t)offsetof(struct tproto_ring, cpl_head))
 
 /* The scheduler the ring hands each op to. op() returns 0, or an enum tproto_error with *err
  * filled (the command then completes FAILED with that error). */

@@ -184,8 +184,8 @@ static struct tproto_cpl reap(void) {
   return c;
 }
 
-static uint32_t fw_status(void) { return mk.ctrl.r.reserved2[0]; }
-static uint32_t fw_detail(void) { return mk.ctrl.r.reserved2[1]; }
+static uint32_t fw_status(void) { return mk.ctrl.r.fw_status; }
+static uint32_t fw_detail(void) { return mk.ctrl.r.fw_detail; }
 
 /* --- Good path --------------------------------------------------------------------------------- */
 /* 4-entry command ring, 2-entry completion ring, free-running indices crossing 2^32: 11 commands

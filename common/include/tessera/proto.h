@@ -170,7 +170,8 @@ enum tproto_error {
   TPROTO_E_DEP = 18,       /* n_deps too large, or a dependency not earlier / not increasing */
   TPROTO_E_PARAM = 19,     /* an integer or scalar parameter out of its range */
   TPROTO_E_UNSUPPORTED = 20, /* valid, but this firmware cannot run it (reported by the scheduler) */
-  TPROTO_E_COUNT_ = 21
+  TPROTO_E_SEQ = 21,       /* seq is not the one expected (reported by the ring processing) */
+  TPROTO_E_NCODES = 22
 };
 
 /* A completion. error_offset is the byte offset in struct tproto_cmd of the field that failed
@@ -206,7 +207,9 @@ struct tproto_ring {
   uint32_t cmd_head;       /* 64: written by the host: commands submitted */
   uint32_t reserved1[15];  /* 68 */
   uint32_t cmd_tail;       /* 128: written by the firmware: commands consumed */
-  uint32_t reserved2[15];  /* 132 */
+  uint32_t fw_status;      /* 132: written by the firmware: 0 while running, else a fatal code */
+  uint32_t fw_detail;      /* 136: written by the firmware: the value that made it stop */
+  uint32_t reserved2[13];  /* 140 */
   uint32_t cpl_head;       /* 192: written by the firmware: completions posted */
   uint32_t reserved3[15];  /* 196 */
   uint32_t cpl_tail;       /* 256: written by the host: completions consumed */
@@ -279,6 +282,8 @@ TPROTO_CHECK(tproto_ring, cpl_entries, 32);
 TPROTO_CHECK(tproto_ring, cpl_stride, 36);
 TPROTO_CHECK(tproto_ring, cmd_head, 64);
 TPROTO_CHECK(tproto_ring, cmd_tail, 128);
+TPROTO_CHECK(tproto_ring, fw_status, 132);
+TPROTO_CHECK(tproto_ring, fw_detail, 136);
 TPROTO_CHECK(tproto_ring, cpl_head, 192);
 TPROTO_CHECK(tproto_ring, cpl_tail, 256);
 _Static_assert(sizeof(struct tproto_ring) == 320, "tproto_ring is 320 bytes");
