@@ -1,5 +1,6 @@
 /* tessera kernel: run one linear-layer kernel on one tile with random bf16 inputs, check the RTL
- * against the cmodel bit for bit and the cmodel against the float64 reference (docs/kernels.md). */
+ * against the cmodel bit for bit and the cmodel against the float64 reference (docs/kernels.md);
+ * or one vector-unit kernel's functional model against its float64 reference (cmodel only). */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -14,9 +15,11 @@
 #include "tessera/gen/hwcfg.h"
 #include "tessera/npy.h"
 #include "tessera/ref64.h"
+#include "tessera/ref64_nn.h"
 #include "tessera/sparse.h"
 #include "tsim_tile.h" /* TSIM_TILE_ACC_DEPTH: the lanes' accumulator depth caps fwd/bwd_data passes */
 #include "ttile.h"
+#include "tvec_fn.h"
 
 #define ME "tessera kernel"
 #define MAX_M 65535u
@@ -42,6 +45,13 @@ static void help(FILE *f) {
           "  --json            one JSON object on stdout\n"
           "  --dump DIR        write inputs and outputs as float32 .npy files into DIR (created if missing)\n"
           "  --trace FILE.fst  waveform of the RTL run (rtl backend only)\n"
+          "Vector-unit kernels (cmodel backend only; functional model against float64, docs/vector-kernels.md):\n"
+          "  tessera kernel NAME [--m M] [--n N] [--v V] [--causal] [--step T] [--seed S] [--json] [--dump DIR]\n"
+          "  NAME              gelu_fwd, gelu_bwd, softmax_fwd, softmax_bwd (--causal: row r sees columns <= r),\n"
+          "                    layernorm_fwd, layernorm_bwd, cross_entropy_fwd, cross_entropy_bwd (rows of width\n"
+          "                    --v), embedding_fwd, embedding_bwd (table of --v rows of width --n), adamw (--step)\n"
+          "  --m M, --n N      rows (tokens) and width (default 64 x 256; cross-entropy 32 x --v 1000)\n"
+          "  --v V             vocabulary (default 1000 for cross-entropy, 50 for embedding)\n"
           "Exit status: 0 ok, 1 RTL != cmodel or rel_err above its bound, 2 bad arguments.\n",
           TESSERA_CFG_PRESET_NAME, (unsigned)TESSERA_CFG_LANES, (unsigned)TESSERA_CFG_NNZ_PER_CYCLE,
           (unsigned)TESSERA_CFG_SUB_BANKS, (unsigned)TESSERA_CFG_LANE_BANK_WORDS, MAX_M,
@@ -127,7 +137,432 @@ static int dump(const char *dir, const char *name, const float *v, uint32_t rows
   return -1;
 }
 
+
+/* --- The vector-unit kernels (docs/vector-kernels.md) on the cmodel backend ---------------------
+ * Random inputs from the seed, the bit-exact functional model (tvec_fn.h), the float64 reference
+ * (ref64_nn.h) and the per-output first-order bound of docs/vector-kernels.md; the normwise check
+ * is ||model - ref||_F / ||ref||_F <= ||bound||_F / ||ref||_F over all of a kernel's outputs. */
+enum vk { VK_GELU_FWD, VK_GELU_BWD, VK_SOFTMAX_FWD, VK_SOFTMAX_BWD, VK_LN_FWD, VK_LN_BWD, VK_CE_FWD, VK_CE_BWD,
+          VK_EMB_FWD, VK_EMB_BWD, VK_ADAMW, VK_COUNT };
+static const char *const vk_names[VK_COUNT] = {"gelu_fwd",          "gelu_bwd",          "softmax_fwd",
+                                               "softmax_bwd",       "layernorm_fwd",     "layernorm_bwd",
+                                               "cross_entropy_fwd", "cross_entropy_bwd", "embedding_fwd",
+                                               "embedding_bwd",     "adamw"};
+#define VK_MAX_ELEMS (1u << 24) /* largest array of a run */
+#define VK_U (1.0 / 16777216.0)
+#define VK_E_EXP (1.0 / 1048576.0) /* exp: 2^-20 relative */
+#define VK_E_RCP (1.0 / 2097152.0) /* recip, rsqrt: 2^-21 relative */
+#define VK_E_FN (1.0 / 1048576.0)  /* tanh, gelu: 2^-20 max(|f|, 2^-4) absolute */
+#define VK_E_LOG (1.0 / 524288.0)  /* tvec_log: 2^-19 relative */
+
+static int vk_lookup(const char *name) {
+  for (int q = 0; q < VK_COUNT; q++)
+    if (!strcmp(name, vk_names[q])) return q;
+  return -1;
+}
+
+static uint32_t vk_f32(double v) { return f2u((float)v); }
+static double vk_d(uint32_t u) { return (double)u2f(u); }
+
+/* One named float32 array of a run, for the report's sizes and --dump. */
+struct vk_arr {
+  const char *name;
+  float *v;
+  uint32_t rows, cols;
+};
+
+/* Softmax-style row statistics in float64: max, and the relative error bound eps_s of the sum. */
+static double vk_row_eps(const float *x, uint32_t nv, double *mx_out) {
+  double mx = x[0], e = 0.0;
+  for (uint32_t c = 1; c < nv; c++)
+    if (x[c] > mx) mx = x[c];
+  for (uint32_t c = 0; c < nv; c++) {
+    double ec = VK_U * fabs(x[c] - mx) + VK_E_EXP;
+    if (ec > e) e = ec;
+  }
+  *mx_out = mx;
+  return e + gamma_c(nv ? nv - 1 : 0);
+}
+
+static int run_vec(int argc, char **argv) {
+  uint32_t m = 0, n = 0, v = 0, seed = 1, step = 1;
+  int json = 0, causal = 0, vk = -1, have_m = 0, have_n = 0, have_v = 0, have_step = 0;
+  const char *dump_dir = NULL, *backend = "cmodel";
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+    int bad = 0;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      help(stdout);
+      return TESSERA_EXIT_OK;
+    } else if (!strcmp(a, "--json")) json = 1;
+    else if (!strcmp(a, "--causal")) causal = 1;
+    else if (!strcmp(a, "--m")) bad = get_u32(a, val, 1, MAX_M, &m), have_m = 1, i++;
+    else if (!strcmp(a, "--n")) bad = get_u32(a, val, 1, MAX_M, &n), have_n = 1, i++;
+    else if (!strcmp(a, "--v")) bad = get_u32(a, val, 1, VK_MAX_ELEMS, &v), have_v = 1, i++;
+    else if (!strcmp(a, "--step")) bad = get_u32(a, val, 1, 1000000, &step), have_step = 1, i++;
+    else if (!strcmp(a, "--seed")) bad = get_u32(a, val, 0, UINT32_MAX, &seed), i++;
+    else if (!strcmp(a, "--backend") && val) {
+      backend = val, i++;
+      if (strcmp(val, "rtl") && strcmp(val, "cmodel")) {
+        fprintf(stderr, ME ": --backend must be rtl or cmodel, got '%s'\n", val);
+        bad = 1;
+      }
+    } else if (!strcmp(a, "--dump") && val) {
+      dump_dir = val, i++;
+    } else if (a[0] == '-') {
+      int needs = !strcmp(a, "--backend") || !strcmp(a, "--dump");
+      fprintf(stderr, ME ": %s '%s' (see tessera kernel --help)\n",
+              needs ? "option needs a value:" : "unknown argument for a vector kernel", a);
+      bad = 1;
+    } else if (vk >= 0) {
+      fprintf(stderr, ME ": one kernel at a time, got '%s' after '%s'\n", a, vk_names[vk]);
+      bad = 1;
+    } else if ((vk = vk_lookup(a)) < 0) {
+      fprintf(stderr, ME ": unknown kernel '%s'\n", a);
+      bad = 1;
+    }
+    if (bad) return TESSERA_EXIT_USAGE;
+  }
+  if (vk < 0) { /* not reached: cmd_kernel calls this with a vector kernel's name */
+    fprintf(stderr, ME ": no kernel named\n");
+    return TESSERA_EXIT_USAGE;
+  }
+  const char *kn = vk_names[vk];
+  int uses_v = vk == VK_CE_FWD || vk == VK_CE_BWD || vk == VK_EMB_FWD || vk == VK_EMB_BWD;
+  if (causal && vk != VK_SOFTMAX_FWD && vk != VK_SOFTMAX_BWD) {
+    fprintf(stderr, ME ": --causal applies to softmax_fwd and softmax_bwd only\n");
+    return TESSERA_EXIT_USAGE;
+  }
+  if (have_v && !uses_v) {
+    fprintf(stderr, ME ": --v applies to cross_entropy_* and embedding_* only\n");
+    return TESSERA_EXIT_USAGE;
+  }
+  if (have_n && (vk == VK_CE_FWD || vk == VK_CE_BWD)) {
+    fprintf(stderr, ME ": --n does not apply to %s (the row width is the vocabulary --v)\n", kn);
+    return TESSERA_EXIT_USAGE;
+  }
+  if (have_step && vk != VK_ADAMW) {
+    fprintf(stderr, ME ": --step applies to adamw only\n");
+    return TESSERA_EXIT_USAGE;
+  }
+  if (!strcmp(backend, "rtl")) {
+    fprintf(stderr, ME ": no RTL implementation of %s yet (issue 5)\n", kn);
+    return TESSERA_EXIT_USAGE;
+  }
+  if (!have_m) m = vk == VK_CE_FWD || vk == VK_CE_BWD ? 32 : 64;
+  if (!have_n) n = vk == VK_CE_FWD || vk == VK_CE_BWD ? 0 : 256;
+  if (!have_v) v = vk == VK_CE_FWD || vk == VK_CE_BWD ? 1000 : uses_v ? 50 : 0;
+  const uint32_t w = vk == VK_CE_FWD || vk == VK_CE_BWD ? v : n; /* row width */
+  if ((uint64_t)m * w > VK_MAX_ELEMS || (uint64_t)v * n > VK_MAX_ELEMS) {
+    fprintf(stderr, ME ": job too large: an array of more than %u elements\n", VK_MAX_ELEMS);
+    return TESSERA_EXIT_USAGE;
+  }
+  if (dump_dir && !dump_dir_ok(dump_dir)) return TESSERA_EXIT_USAGE;
+
+  /* Buffers: inputs in1..in4 (float), output bits o1..o3, float64 reference r and bound b over all
+   * outputs concatenated. */
+  const size_t mw = (size_t)m * w, vn = (size_t)v * n;
+  size_t nout = 0;
+  switch (vk) {
+  case VK_LN_FWD: nout = mw + 2 * (size_t)m; break;
+  case VK_LN_BWD: nout = mw + 2 * (size_t)n; break;
+  case VK_CE_FWD: nout = m; break;
+  case VK_EMB_BWD: nout = vn; break;
+  case VK_ADAMW: nout = 3 * mw; break;
+  default: nout = mw;
+  }
+  const size_t big = mw > vn ? mw : vn;
+  int rc = TESSERA_EXIT_FAIL;
+  float *in[4] = {0}, *got = malloc(nout * sizeof *got), *extra = malloc((2 * (size_t)m + 1) * sizeof *extra);
+  uint32_t *o = calloc(nout + 1, 4), *idx = calloc(m, 4), *tmp = calloc(big + 1, 4);
+  double *r = calloc(nout + 1, 8), *b = calloc(nout + 1, 8), *aux = calloc(big + 2 * (size_t)m + 1, 8);
+  int ok_mem = got && extra && o && idx && tmp && r && b && aux;
+  for (int q = 0; q < 4 && ok_mem; q++) ok_mem = (in[q] = malloc((big + 1) * sizeof(float))) != NULL;
+  struct vk_arr arrs[10];
+  int narr = 0;
+  if (!ok_mem) {
+    fprintf(stderr, ME ": out of memory\n");
+    goto out;
+  }
+  uint64_t rs = (uint64_t)seed * 0x2545f4914f6cdd1dull + 0x5eed + (uint64_t)vk;
+  for (int q = 0; q < 4; q++)
+    for (size_t a = 0; a < big; a++) in[q][a] = rnd_bf16(&rs);
+  const uint32_t idx_n = uses_v ? v : 1;
+  for (uint32_t t = 0; t < m; t++) idx[t] = (uint32_t)(rng_next(&rs) % idx_n);
+  const uint32_t *I0 = (const uint32_t *)in[0], *I1 = (const uint32_t *)in[1], *I2 = (const uint32_t *)in[2];
+  double t0 = now_s();
+#define ARR(nm, p, rr, cc) (arrs[narr++] = (struct vk_arr){nm, p, rr, cc})
+  switch (vk) {
+  case VK_GELU_FWD:
+    tvec_gelu_fwd(I0, o, (uint32_t)mw);
+    for (size_t a = 0; a < mw; a++) {
+      r[a] = ref64_gelu(in[0][a]);
+      b[a] = VK_E_FN * fmax(fabs(r[a]), 1.0 / 16);
+    }
+    ARR("X.npy", in[0], m, n), ARR("Y.npy", got, m, n);
+    break;
+  case VK_GELU_BWD: {
+    const double k0 = 0.79788456080286536 /* sqrt(2/pi) */, k1 = 0.044715;
+    tvec_gelu_bwd(I0, I1, o, (uint32_t)mw);
+    for (size_t a = 0; a < mw; a++) {
+      double x = in[0][a], dy = in[1][a], uu = k0 * x * (1 + k1 * x * x), t = tanh(uu), bb = 1 + 3 * k1 * x * x;
+      double rr = k0 / 2 * x * (1 - t * t) * bb, g = (1 + t) / 2, dd = ref64_gelu_grad(x);
+      double et = (1 - t * t) * 6 * VK_U * fabs(uu) + VK_E_FN * fmax(fabs(t), 1.0 / 16);
+      double dr = fabs(k0 / 2 * x * bb) * 2 * fabs(t) * et + 8 * VK_U * fabs(rr), dg = et / 2 + VK_U * fabs(g);
+      double dgp = dg + dr + VK_U * fabs(dd);
+      r[a] = dy * dd;
+      b[a] = fabs(dy) * dgp + VK_U * fabs(dy * dd);
+    }
+    ARR("X.npy", in[0], m, n), ARR("dY.npy", in[1], m, n), ARR("dX.npy", got, m, n);
+    break;
+  }
+  case VK_SOFTMAX_FWD:
+  case VK_SOFTMAX_BWD: {
+    /* softmax_bwd's p is softmax_fwd's output of a random row (the model's fp32 values). */
+    tvec_softmax_fwd(I0, tmp, m, n, causal, 0);
+    if (vk == VK_SOFTMAX_FWD) {
+      memcpy(o, tmp, mw * 4);
+      ref64_softmax_fwd(in[0], m, n, causal, 0, r);
+    } else {
+      for (size_t a = 0; a < mw; a++) in[2][a] = u2f(tmp[a]);
+      tvec_softmax_bwd(tmp, I1, o, m, n, causal, 0);
+      ref64_softmax_bwd(in[2], in[1], m, n, causal, 0, r);
+    }
+    for (uint32_t t = 0; t < m; t++) {
+      uint32_t nv = tvec_row_valid(t, n, causal, 0);
+      const float *x = in[0] + (size_t)t * n, *p = in[2] + (size_t)t * n, *dy = in[1] + (size_t)t * n;
+      double mx, es = nv ? vk_row_eps(x, nv, &mx) : 0.0, sa = 0.0, dot = 0.0;
+      for (uint32_t c = 0; c < nv && vk == VK_SOFTMAX_BWD; c++) sa += fabs(p[c] * dy[c]), dot += (double)p[c] * dy[c];
+      for (uint32_t c = 0; c < nv; c++) {
+        size_t a = (size_t)t * n + c;
+        if (vk == VK_SOFTMAX_FWD)
+          b[a] = r[a] * (VK_U * fabs(x[c] - mx) + VK_E_EXP + es + VK_E_RCP + VK_U) + 0x1p-148;
+        else
+          b[a] = p[c] * (gamma_c(nv) * sa + VK_U * fabs(dy[c] - dot)) + VK_U * fabs(r[a]);
+      }
+    }
+    if (vk == VK_SOFTMAX_FWD) ARR("X.npy", in[0], m, n), ARR("Y.npy", got, m, n);
+    else ARR("P.npy", in[2], m, n), ARR("dY.npy", in[1], m, n), ARR("dX.npy", got, m, n);
+    break;
+  }
+  case VK_LN_FWD:
+  case VK_LN_BWD: {
+    /* gamma = in[1][0..n), beta = in[2][0..n); eps = 1e-5 in fp32. layernorm_bwd runs at the
+     * statistics the model's forward saved (so the reference sees the same mean and rstd). */
+    const uint32_t eps = vk_f32(1e-5);
+    double *ym = aux, *mm = aux + mw, *rr = aux + mw + m;
+    uint32_t *st = calloc(2 * (size_t)m + 1, 4);
+    if (!st) {
+      fprintf(stderr, ME ": out of memory\n");
+      goto out;
+    }
+    uint32_t *mean = st, *rstd = st + m;
+    tvec_layernorm_fwd(I0, I1, I2, eps, vk == VK_LN_FWD ? o : tmp, mean, rstd, m, n);
+    for (uint32_t t = 0; t < m; t++) extra[t] = u2f(mean[t]), extra[m + t] = u2f(rstd[t]);
+    if (vk == VK_LN_FWD) {
+      memcpy(o + mw, mean, (size_t)m * 4), memcpy(o + mw + m, rstd, (size_t)m * 4);
+      ref64_layernorm_fwd(in[0], in[1], in[2], vk_d(eps), m, n, ym, mm, rr);
+      memcpy(r, ym, mw * 8), memcpy(r + mw, mm, (size_t)m * 8), memcpy(r + mw + m, rr, (size_t)m * 8);
+      const double d = n, ep = vk_d(eps);
+      for (uint32_t t = 0; t < m; t++) {
+        const float *x = in[0] + (size_t)t * n;
+        double sx = 0.0, M = mm[t], R = rr[t], var = 0.0, ev = 0.0;
+        for (uint32_t c = 0; c < n; c++) sx += fabs(x[c]), var += (x[c] - M) * (x[c] - M);
+        double em = gamma_c(d - 1) * sx / d + 2 * VK_U * fabs(M);
+        for (uint32_t c = 0; c < n; c++) ev += 2 * fabs(x[c] - M) * (em + VK_U * fabs(x[c] - M));
+        ev += gamma_c(d) * var + d * em * em;
+        var /= d;
+        double evar = ev / d + 2 * VK_U * var, rho = (evar + VK_U * (var + ep)) / (var + ep);
+        double er = rho / 2 + VK_E_RCP;
+        for (uint32_t c = 0; c < n; c++) {
+          size_t a = (size_t)t * n + c;
+          double dl = x[c] - M, xh = dl * R, dxh = (em + VK_U * fabs(dl)) * R + fabs(xh) * (er + VK_U);
+          b[a] = fabs((double)in[1][c]) * dxh + VK_U * fabs(r[a]);
+        }
+        b[mw + t] = em, b[mw + m + t] = er * R;
+      }
+      ARR("X.npy", in[0], m, n), ARR("gamma.npy", in[1], 1, n), ARR("beta.npy", in[2], 1, n);
+      ARR("Y.npy", got, m, n), ARR("mean.npy", got + mw, 1, m), ARR("rstd.npy", got + mw + m, 1, m);
+    } else {
+      /* dy = in[3]; dgamma, dbeta start at +0. */
+      for (uint32_t t = 0; t < m; t++) mm[t] = extra[t], rr[t] = extra[m + t];
+      tvec_layernorm_bwd((const uint32_t *)in[3], I0, mean, rstd, I1, o, o + mw, o + mw + n, m, n);
+      ref64_layernorm_bwd(in[3], in[0], mm, rr, in[1], m, n, r, r + mw, r + mw + n);
+      const double d = n;
+      double *sdy = b + mw + n, *sdx = b + mw; /* accumulate sum|dy|, sum|dy xh| per column */
+      for (uint32_t t = 0; t < m; t++) {
+        const float *x = in[0] + (size_t)t * n, *dy = in[3] + (size_t)t * n;
+        double R = rr[t], m1 = 0.0, m2 = 0.0, s1 = 0.0, s2 = 0.0;
+        for (uint32_t c = 0; c < n; c++) {
+          double g = (double)dy[c] * in[1][c], xh = (x[c] - mm[t]) * R;
+          m1 += g, m2 += g * xh, s1 += fabs(g), s2 += fabs(g * xh);
+          sdy[c] += fabs((double)dy[c]), sdx[c] += fabs(dy[c] * xh);
+        }
+        m1 /= d, m2 /= d;
+        double e1 = gamma_c(d) * s1 / d + 2 * VK_U * fabs(m1), e2 = gamma_c(d + 3) * s2 / d + 2 * VK_U * fabs(m2);
+        for (uint32_t c = 0; c < n; c++) {
+          size_t a = (size_t)t * n + c;
+          double g = (double)dy[c] * in[1][c], xh = (x[c] - mm[t]) * R, A = g - xh * m2;
+          double ea = VK_U * fabs(g) + fabs(xh) * e2 + 2 * VK_U * fabs(xh * m2) + VK_U * fabs(A);
+          double eb = ea + e1 + VK_U * fabs(A - m1);
+          b[a] = R * eb + VK_U * fabs(r[a]);
+        }
+      }
+      for (uint32_t c = 0; c < n; c++) sdy[c] *= gamma_c(m ? m - 1 : 0), sdx[c] *= gamma_c(m + 2.0);
+      ARR("dY.npy", in[3], m, n), ARR("X.npy", in[0], m, n), ARR("gamma.npy", in[1], 1, n);
+      ARR("mean.npy", extra, 1, m), ARR("rstd.npy", extra + m, 1, m), ARR("dX.npy", got, m, n);
+      ARR("dgamma.npy", got + mw, 1, n), ARR("dbeta.npy", got + mw + n, 1, n);
+    }
+    free(st);
+    break;
+  }
+  case VK_CE_FWD:
+  case VK_CE_BWD: {
+    const uint32_t scale = tvec_recip_u32(m);
+    int e = vk == VK_CE_FWD ? tvec_cross_entropy_fwd(I0, idx, o, m, v)
+                            : tvec_cross_entropy_bwd(I0, idx, scale, o, m, v);
+    if (e != TVEC_OK) {
+      fprintf(stderr, ME ": %s: the functional model refused the job\n", kn);
+      goto out;
+    }
+    if (vk == VK_CE_FWD) ref64_cross_entropy_fwd(in[0], idx, m, v, r);
+    else ref64_cross_entropy_bwd(in[0], idx, vk_d(scale), m, v, r);
+    for (uint32_t t = 0; t < m; t++) {
+      const float *x = in[0] + (size_t)t * v;
+      double mx, es = vk_row_eps(x, v, &mx), s = 0.0;
+      for (uint32_t c = 0; c < v; c++) s += exp(x[c] - mx);
+      if (vk == VK_CE_FWD) {
+        double lse = mx + log(s);
+        b[t] = es + VK_E_LOG * fabs(log(s)) + VK_U * fabs(lse) + VK_U * fabs(r[t]);
+      } else {
+        for (uint32_t c = 0; c < v; c++) {
+          size_t a = (size_t)t * v + c;
+          double p = exp(x[c] - mx) / s;
+          double bp = p * (VK_U * fabs(x[c] - mx) + VK_E_EXP + es + VK_E_RCP + VK_U) + 0x1p-148;
+          b[a] = (bp + VK_U * fabs(p - (c == idx[t]))) * vk_d(scale) + VK_U * fabs(r[a]);
+        }
+      }
+      extra[t] = (float)idx[t];
+    }
+    ARR("logits.npy", in[0], m, v), ARR("target.npy", extra, 1, m);
+    if (vk == VK_CE_FWD) ARR("loss.npy", got, 1, m);
+    else ARR("dlogits.npy", got, m, v);
+    break;
+  }
+  case VK_EMB_FWD:
+  case VK_EMB_BWD: {
+    int e;
+    if (vk == VK_EMB_FWD) {
+      e = tvec_embedding_fwd(I0, idx, o, m, v, n); /* table [v][n] = in[0] */
+      for (uint32_t t = 0; t < m; t++)
+        for (uint32_t c = 0; c < n; c++) r[(size_t)t * n + c] = in[0][(size_t)idx[t] * n + c]; /* exact: b = 0 */
+    } else {
+      e = tvec_embedding_bwd(I0, idx, o, m, v, n); /* dy [m][n] = in[0], dtable from +0 */
+      ref64_embedding_bwd(in[0], idx, m, v, n, r, b);
+      uint32_t *hits = tmp;
+      memset(hits, 0, (size_t)v * 4);
+      for (uint32_t t = 0; t < m; t++) hits[idx[t]]++;
+      for (uint32_t q = 0; q < v; q++)
+        for (uint32_t c = 0; c < n; c++) b[(size_t)q * n + c] *= gamma_c(hits[q] ? hits[q] - 1 : 0);
+    }
+    if (e != TVEC_OK) {
+      fprintf(stderr, ME ": %s: the functional model refused the job\n", kn);
+      goto out;
+    }
+    for (uint32_t t = 0; t < m; t++) extra[t] = (float)idx[t];
+    if (vk == VK_EMB_FWD) ARR("table.npy", in[0], v, n), ARR("ids.npy", extra, 1, m), ARR("out.npy", got, m, n);
+    else ARR("dY.npy", in[0], m, n), ARR("ids.npy", extra, 1, m), ARR("dtable.npy", got, v, n);
+    break;
+  }
+  case VK_ADAMW: {
+    /* Master weights W fp32 in [-2, 2), gradients G bf16, moments M in [-0.25, 0.25) and V in
+     * [0, 0.0625): fp32 values of earlier steps. lr 1e-3, betas 0.9 / 0.999, eps 1e-8, wd 0.01. */
+    struct tvec_adamw hp = {vk_f32(1e-3), vk_f32(0.9), vk_f32(0.999), vk_f32(1e-8), vk_f32(0.01), step};
+    struct ref64_adamw rp = {vk_d(hp.lr), vk_d(hp.beta1), vk_d(hp.beta2), vk_d(hp.eps), vk_d(hp.weight_decay), step};
+    float *W = in[0], *G = in[1], *M = in[2], *V = in[3];
+    for (size_t a = 0; a < mw; a++) {
+      W[a] = (float)((double)(int64_t)(rng_next(&rs) >> 40) / (double)(1 << 22) - 2.0);
+      M[a] = M[a] / 8;
+      V[a] = V[a] * V[a] / 64;
+    }
+    memcpy(o, W, mw * 4), memcpy(o + mw, M, mw * 4), memcpy(o + 2 * mw, V, mw * 4);
+    if (tvec_adamw_update(&hp, o, (const uint32_t *)G, o + mw, o + 2 * mw, NULL, (uint32_t)mw) != TVEC_OK) {
+      fprintf(stderr, ME ": adamw: the functional model refused the job\n");
+      goto out;
+    }
+    ref64_adamw(&rp, W, G, M, V, (uint32_t)mw, r, r + mw, r + 2 * mw);
+    const double bc1 = 1 - pow(rp.beta1, step), bc2 = 1 - pow(rp.beta2, step), rx = VK_E_RCP;
+    for (size_t a = 0; a < mw; a++) {
+      double g = G[a], mn = r[mw + a], vn = r[2 * mw + a], mh = mn / bc1, vh = vn / bc2, sq = sqrt(vh);
+      double den = sq + rp.eps, up = mh / den, w1 = W[a] * (1 - rp.lr * rp.weight_decay);
+      double dm = VK_U * fabs((1 - rp.beta1) * g) + VK_U * fabs(mn), dv = 2 * VK_U * (1 - rp.beta2) * g * g + VK_U * vn;
+      double dmh = dm / bc1 + fabs(mh) * (4 * VK_U + rx), dvh = dv / bc2 + vh * (4 * VK_U + rx);
+      double dsq = vh > 0 ? sq * (dvh / (2 * vh) + rx + VK_U) : 0.0, dden = dsq + VK_U * den;
+      double dup = dmh / den + fabs(up) * (dden / den + rx + VK_U);
+      b[a] = 2 * VK_U * fabs(w1) + rp.lr * dup + VK_U * fabs(r[a]);
+      b[mw + a] = dm, b[2 * mw + a] = dv;
+    }
+    ARR("W.npy", W, m, n), ARR("G.npy", G, m, n), ARR("M.npy", M, m, n), ARR("V.npy", V, m, n);
+    ARR("W_out.npy", got, m, n), ARR("M_out.npy", got + mw, m, n), ARR("V_out.npy", got + 2 * mw, m, n);
+    break;
+  }
+  }
+#undef ARR
+  double wall = now_s() - t0;
+  for (size_t a = 0; a < nout; a++) got[a] = u2f(o[a]);
+  /* Normwise: ||got - ref|| <= ||b|| elementwise-summed, times 1 + 2^-10 for second-order terms. */
+  double rel_err = ref64_rel_err(got, r, nout), rnorm = 0.0, bnorm = 0.0;
+  for (size_t a = 0; a < nout; a++) rnorm += r[a] * r[a], bnorm += b[a] * b[a];
+  double bound = rnorm > 0.0 ? (1 + 1.0 / 1024) * sqrt(bnorm / rnorm) : 0.0;
+  int err_ok = rel_err <= bound;
+  char shape[96], shape_h[64];
+  if (vk == VK_CE_FWD || vk == VK_CE_BWD) {
+    snprintf(shape, sizeof shape, "{\"m\": %u, \"v\": %u}", m, v);
+    snprintf(shape_h, sizeof shape_h, "m=%u v=%u", m, v);
+  } else if (uses_v) {
+    snprintf(shape, sizeof shape, "{\"m\": %u, \"n\": %u, \"v\": %u}", m, n, v);
+    snprintf(shape_h, sizeof shape_h, "m=%u n=%u v=%u", m, n, v);
+  } else {
+    snprintf(shape, sizeof shape, "{\"m\": %u, \"n\": %u}", m, n);
+    snprintf(shape_h, sizeof shape_h, "m=%u n=%u", m, n);
+  }
+  if (json) {
+    printf("{\"kernel\": \"%s\", \"shape\": %s, \"causal\": %s, \"backend\": \"cmodel\", "
+           "\"seed\": %u, \"outputs\": %zu, \"cycles\": null, \"bitexact\": null, \"rel_err\": %.6e, "
+           "\"rel_err_bound\": %.6e, \"wall_s\": {\"cmodel\": %.6f, \"rtl\": null}}\n",
+           kn, shape, causal ? "true" : "false", seed, nout, rel_err, bound, wall);
+  } else {
+    printf("%s %s%s, backend cmodel (functional model; no RTL yet)\n", kn, shape_h, causal ? " causal" : "");
+    printf("  cycles        n/a (no cycle model for the vector unit yet)\n");
+    printf("  bitexact      n/a (cmodel only)\n");
+    printf("  rel_err       %.3e vs float64 over %zu outputs (bound %.3e, docs/vector-kernels.md)%s\n", rel_err, nout,
+           bound, err_ok ? "" : "  ABOVE BOUND");
+  }
+  if (dump_dir)
+    for (int q = 0; q < narr; q++)
+      if (dump(dump_dir, arrs[q].name, arrs[q].v, arrs[q].rows, arrs[q].cols)) goto out;
+  if (!err_ok) fprintf(stderr, ME ": rel_err %.3e exceeds its bound %.3e\n", rel_err, bound);
+  rc = err_ok ? TESSERA_EXIT_OK : TESSERA_EXIT_FAIL;
+out:
+  for (int q = 0; q < 4; q++) free(in[q]);
+  free(got), free(extra), free(o), free(idx), free(tmp), free(r), free(b), free(aux);
+  return rc;
+}
+
 int cmd_kernel(int argc, char **argv) {
+  /* A vector kernel's name as the first positional argument: its own command line. */
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (a[0] == '-') {
+      static const char *const valued[] = {"--m", "--k", "--n", "--v", "--step", "--seed", "--pattern",
+                                           "--density", "--backend", "--dump", "--trace"};
+      for (size_t q = 0; q < sizeof valued / sizeof *valued; q++)
+        if (!strcmp(a, valued[q])) i++;
+      continue;
+    }
+    if (vk_lookup(a) >= 0) return run_vec(argc, argv);
+    break;
+  }
   uint32_t m = 128, k = 256, n = 256, seed = 1;
   double density = 0.25;
   const char *pattern = "unstructured", *dump_dir = NULL, *trace = NULL, *backend = NULL;
@@ -184,14 +619,14 @@ int cmd_kernel(int argc, char **argv) {
       for (int q = 0; q < TTILE_KERNEL_COUNT; q++)
         if (!strcmp(a, kernel_names[q])) kernel = q;
       if (kernel < 0) {
-        fprintf(stderr, ME ": unknown kernel '%s' (fwd, bwd_data or bwd_weight)\n", a);
+        fprintf(stderr, ME ": unknown kernel '%s' (fwd, bwd_data, bwd_weight or a vector kernel, see --help)\n", a);
         bad = 1;
       }
     }
     if (bad) return TESSERA_EXIT_USAGE;
   }
   if (kernel < 0) {
-    fprintf(stderr, ME ": no kernel named (fwd, bwd_data or bwd_weight; see tessera kernel --help)\n");
+    fprintf(stderr, ME ": no kernel named (fwd, bwd_data, bwd_weight or a vector kernel; see tessera kernel --help)\n");
     return TESSERA_EXIT_USAGE;
   }
   const uint32_t lanes = TESSERA_CFG_LANES, p = TESSERA_CFG_NNZ_PER_CYCLE, s = TESSERA_CFG_SUB_BANKS;

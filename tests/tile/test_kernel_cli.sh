@@ -26,6 +26,13 @@ check_dump() {
   printf '%s' "$1" >"$c.name"; shift
   printf '%s\n' "$@" >"$c.dump"
 }
+# check_vdump NAME DIR KERNEL FILE:ROWS:COLS...: a vector kernel's --dump files (exactly these).
+check_vdump() {
+  nchecks=$((nchecks + 1))
+  local c=$tmp/check.$nchecks
+  printf '%s' "$1" >"$c.name"; shift
+  printf '%s\n' "$@" >"$c.vdump"
+}
 run_checks() {
   local line
   while IFS=$'\t' read -r verdict name why; do
@@ -79,11 +86,51 @@ def dump_check(dr, kern, m, k, n, nnz):
                 r = sum(dY[t][i] * X[t][j] for t in range(m)); s = sum(abs(dY[t][i] * X[t][j]) for t in range(m))
                 assert close(dW[i][j], r, s), (i, j, dW[i][j], r)
 
+def vdump_check(dr, kern, specs):
+    want = {s.split(":")[0]: (int(s.split(":")[1]), int(s.split(":")[2])) for s in specs}
+    files = sorted(os.listdir(dr))
+    assert files == sorted(want), files
+    a = {}
+    for f in files:
+        s, a[f[:-4]] = load(os.path.join(dr, f))
+        assert s == want[f], (f, s)
+    import math
+    if kern == "gelu_fwd":
+        g = lambda x: 0.5 * x * (1 + math.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+        for xr, yr in zip(a["X"], a["Y"]):
+            for x, y in zip(xr, yr):
+                assert abs(y - g(x)) <= 1e-5 * max(abs(g(x)), 1 / 16), (x, y)
+    elif kern == "softmax_fwd":  # causal: row r sees columns <= r
+        for r, (xr, yr) in enumerate(zip(a["X"], a["Y"])):
+            nv = min(r + 1, len(xr))
+            mx = max(xr[:nv]); e = [math.exp(x - mx) for x in xr[:nv]]
+            for c, y in enumerate(yr):
+                assert abs(y - (e[c] / sum(e) if c < nv else 0.0)) <= 1e-6, (r, c, y)
+    elif kern == "cross_entropy_fwd":
+        for t, (row, tg) in enumerate(zip(a["logits"], a["target"][0])):
+            mx = max(row); lse = mx + math.log(sum(math.exp(x - mx) for x in row))
+            assert abs(a["loss"][0][t] - (lse - row[int(tg)])) <= 1e-5 * max(1, lse), (t,)
+    elif kern == "embedding_fwd":
+        for t, i in enumerate(a["ids"][0]):
+            assert a["out"][t] == a["table"][int(i)], t
+    elif kern == "embedding_bwd":
+        for q, row in enumerate(a["dtable"]):
+            for c, y in enumerate(row):
+                r = sum(a["dY"][t][c] for t, i in enumerate(a["ids"][0]) if int(i) == q)
+                s = sum(abs(a["dY"][t][c]) for t, i in enumerate(a["ids"][0]) if int(i) == q)
+                assert abs(y - r) <= 1e-6 * s, (q, c, y, r)
+
 for c in range(1, n + 1):
     base = os.path.join(d, "check.%d" % c)
     name = open(base + ".name").read()
     why = []
-    if os.path.exists(base + ".dump"):
+    if os.path.exists(base + ".vdump"):
+        spec = open(base + ".vdump").read().split("\n")
+        try:
+            vdump_check(spec[0], spec[1], [x for x in spec[2:] if x])
+        except Exception as e:
+            why.append("%s: %r" % (type(e).__name__, e))
+    elif os.path.exists(base + ".dump"):
         dr, kern, m, k, nn, nnz = open(base + ".dump").read().split("\n")[:6]
         try:
             dump_check(dr, kern, int(m), int(k), int(nn), int(nnz))
@@ -187,6 +234,76 @@ for kern in fwd bwd_data bwd_weight; do
   if [ "$rc" -ne 0 ] || [ -z "$nnz" ]; then tap_not_ok "--dump $kern" "exit $rc: $err"; continue; fi
   check_dump "--dump $kern writes float32 .npy files of the right shapes and contents" "$dir" $kern 13 21 10 "$nnz"
 done
+
+# The vector-unit kernels (cmodel only): each runs at a ragged shape within its bound (and the bound
+# is not vacuous), JSON keys, the RTL backend refused, one bad argument each.
+VKEYS='all(x in j for x in ("kernel","shape","backend","rel_err","rel_err_bound","bitexact","cycles"))'
+VREL='0 <= j["rel_err"] <= j["rel_err_bound"] < 1e-4'
+vk_case() { # KERNEL SHAPE-ARGS BAD-ARGS BAD-STDERR-REGEX
+  local kern=$1 shape=$2 bad=$3 why=$4 nz='j["rel_err"] > 0'
+  # Sums of a few bf16 values are exact in fp32: embedding_bwd's result may equal float64's.
+  [ "$kern" = embedding_bwd ] && nz='j["outputs"] == j["shape"]["v"] * j["shape"]["n"]'
+  run_cmd "$T" kernel $kern $shape --seed 5 --json
+  if [ "$rc" -ne 0 ]; then tap_not_ok "$kern runs" "exit $rc: $err"; else
+    check_json "$kern $shape: keys, rel_err within its bound" "$out" "$VKEYS" "$VREL" "$nz" \
+      'j["bitexact"] is None' 'j["cycles"] is None' "j[\"kernel\"] == \"$kern\"" 'j["backend"] == "cmodel"'
+  fi
+  expect "$kern --backend rtl refused" 2 "" "^tessera kernel: no RTL implementation of $kern yet \(issue 5\)$" \
+    "$T" kernel $kern $shape --backend rtl
+  expect "$kern $bad refused" 2 "" "$why" "$T" kernel $kern $bad
+}
+vk_case gelu_fwd "--m 7 --n 33" "--causal" "--causal applies to softmax"
+vk_case gelu_bwd "--m 9 --n 17" "--v 3" "--v applies to cross_entropy"
+vk_case softmax_fwd "--m 19 --n 23 --causal" "--n 0" "--n wants an integer"
+vk_case softmax_bwd "--m 12 --n 40 --causal" "--k 4" "unknown argument for a vector kernel '--k'"
+vk_case layernorm_fwd "--m 6 --n 77" "--m 0" "--m wants an integer"
+vk_case layernorm_bwd "--m 11 --n 37" "--step 2" "--step applies to adamw only"
+vk_case cross_entropy_fwd "--m 5 --v 501" "--n 5" "--n does not apply to cross_entropy_fwd"
+vk_case cross_entropy_bwd "--m 4 --v 130" "--v 0" "--v wants an integer"
+vk_case embedding_bwd "--m 40 --n 9 --v 6" "--m 70000" "--m wants an integer"
+vk_case adamw "--m 5 --n 61 --step 3" "--step 0" "--step wants an integer"
+# About 1000 tokens per id: embedding_bwd's chains round, and stay within gamma_(n-1) sum|dY|.
+run_cmd "$T" kernel embedding_bwd --m 3000 --n 4 --v 3 --seed 5 --json
+check_json "embedding_bwd with long chains rounds, within its bound" "$out" \
+  '0 < j["rel_err"] <= j["rel_err_bound"] < 1e-2'
+# embedding_fwd is a copy: exact.
+run_cmd "$T" kernel embedding_fwd --m 21 --n 13 --v 7 --json
+check_json "embedding_fwd copies rows exactly" "$out" "$VKEYS" 'j["rel_err"] == 0' 'j["bitexact"] is None' \
+  'j["shape"] == {"m": 21, "n": 13, "v": 7}'
+expect "embedding_fwd --backend rtl refused" 2 "" "no RTL implementation of embedding_fwd yet \(issue 5\)" \
+  "$T" kernel embedding_fwd --backend rtl
+expect "embedding_fwd job too large" 2 "" "job too large" "$T" kernel embedding_fwd --v 100000 --n 256
+expect "two vector kernels" 2 "" "one kernel at a time, got 'gelu_bwd' after 'gelu_fwd'" "$T" kernel gelu_fwd gelu_bwd
+expect "vector kernel: unknown backend" 2 "" "--backend must be rtl or cmodel" "$T" kernel adamw --backend vp
+expect "vector kernel: --dump without value" 2 "" "option needs a value: '--dump'" "$T" kernel adamw --dump
+expect "vector kernel summary" 0 "rel_err +[0-9.e+-]+ vs float64" "" "$T" kernel softmax_fwd --m 4 --n 9 --causal
+grep -Eq "^  cycles +n/a" <<<"$out" && grep -Eq "bitexact +n/a" <<<"$out" && tap_ok "vector kernel summary lines" ||
+  tap_not_ok "vector kernel summary lines" "$out"
+# The causal mask matters, and a fixed seed is reproducible.
+a=$("$T" kernel softmax_fwd --m 8 --n 8 --seed 2 --json | sed 's/"wall_s".*//')
+b=$("$T" kernel softmax_fwd --m 8 --n 8 --seed 2 --json | sed 's/"wall_s".*//')
+c=$("$T" kernel softmax_fwd --m 8 --n 8 --seed 2 --causal --json | sed 's/"wall_s".*//')
+[ "$a" = "$b" ] && [ "$a" != "$c" ] && tap_ok "vector kernel: fixed seed reproducible, --causal changes the run" ||
+  tap_not_ok "vector kernel: fixed seed reproducible, --causal changes the run" "$a" "$c"
+# --dump: names and shapes for every vector kernel; contents for some.
+vdump() { # KERNEL ARGS FILE:R:C...
+  local kern=$1 args=$2 dir=$tmp/vdump-$1; shift 2
+  run_cmd "$T" kernel $kern $args --dump "$dir"
+  if [ "$rc" -ne 0 ]; then tap_not_ok "--dump $kern" "exit $rc: $err"; return; fi
+  check_vdump "--dump $kern: files, shapes (and contents)" "$dir" $kern "$@"
+}
+vdump gelu_fwd "--m 3 --n 5" X.npy:3:5 Y.npy:3:5
+vdump gelu_bwd "--m 3 --n 5" X.npy:3:5 dY.npy:3:5 dX.npy:3:5
+vdump softmax_fwd "--m 6 --n 4 --causal" X.npy:6:4 Y.npy:6:4
+vdump softmax_bwd "--m 3 --n 5" P.npy:3:5 dY.npy:3:5 dX.npy:3:5
+vdump layernorm_fwd "--m 3 --n 5" X.npy:3:5 gamma.npy:1:5 beta.npy:1:5 Y.npy:3:5 mean.npy:1:3 rstd.npy:1:3
+vdump layernorm_bwd "--m 3 --n 5" dY.npy:3:5 X.npy:3:5 gamma.npy:1:5 mean.npy:1:3 rstd.npy:1:3 dX.npy:3:5 \
+  dgamma.npy:1:5 dbeta.npy:1:5
+vdump cross_entropy_fwd "--m 4 --v 9" logits.npy:4:9 target.npy:1:4 loss.npy:1:4
+vdump cross_entropy_bwd "--m 4 --v 9" logits.npy:4:9 target.npy:1:4 dlogits.npy:4:9
+vdump embedding_fwd "--m 8 --n 3 --v 5" table.npy:5:3 ids.npy:1:8 out.npy:8:3
+vdump embedding_bwd "--m 20 --n 3 --v 4" dY.npy:20:3 ids.npy:1:20 dtable.npy:4:3
+vdump adamw "--m 2 --n 7" W.npy:2:7 G.npy:2:7 M.npy:2:7 V.npy:2:7 W_out.npy:2:7 M_out.npy:2:7 V_out.npy:2:7
 
 # Bad arguments: one line on stderr, exit 2.
 expect "help" 0 "usage: tessera kernel" "" "$T" kernel --help
