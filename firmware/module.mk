@@ -16,11 +16,15 @@ FW_LD     := $(O)/fw/tessera.ld
 FW_LDFLAGS := -march=rv32im -mabi=ilp32 -nostdlib -nostartfiles -static -Wl,--gc-sections -T $(FW_LD)
 FW_RT_OBJS := $(O)/fw/obj/firmware/rt/crt0.o $(O)/fw/obj/firmware/rt/hal.o $(O)/fw/obj/firmware/lib/tfw_format.o
 
+# $(call fw_ld_gen,SRC,OUT): a linker script from SRC (a .ld.S including the generated headers):
+# preprocessed, only what follows the TESSERA_LD_BEGIN marker kept, C 'u' suffixes dropped.
+fw_ld_gen = $(CC) -E -P -x c -Icommon/include -DTESSERA_PRESET=TESSERA_PRESET_ID_$(PRESET_UC) $(1) \
+	  | sed -e '1,/^TESSERA_LD_BEGIN$$/d' -E -e 's/\b(0x[0-9a-fA-F]+|[0-9]+)u\b/\1/g' > $(2).tmp && mv $(2).tmp $(2)
+
 $(FW_LD): firmware/rt/tessera.ld.S common/include/tessera/gen/map.h common/include/tessera/gen/hwcfg.h | need-cc
 	@mkdir -p $(@D)
 	@echo "  GEN      $@"
-	@$(CC) -E -P -x c -Icommon/include -DTESSERA_PRESET=TESSERA_PRESET_ID_$(PRESET_UC) $< \
-	  | sed -e '1,/^TESSERA_LD_BEGIN$$/d' -E -e 's/\b(0x[0-9a-fA-F]+|[0-9]+)u\b/\1/g' > $@.tmp && mv $@.tmp $@
+	@$(call fw_ld_gen,$<,$@)
 
 $(O)/fw/obj/%.o: %.c | need-riscv
 	@mkdir -p $(@D)

@@ -17,7 +17,6 @@
 #include "tessera/ref64.h"
 #include "tessera/ref64_nn.h"
 #include "tessera/sparse.h"
-#include "tsim_tile.h" /* TSIM_TILE_ACC_DEPTH: the lanes' accumulator depth caps fwd/bwd_data passes */
 #include "ttile.h"
 #include "tvec_fn.h"
 
@@ -630,10 +629,7 @@ int cmd_kernel(int argc, char **argv) {
     return TESSERA_EXIT_USAGE;
   }
   const uint32_t lanes = TESSERA_CFG_LANES, p = TESSERA_CFG_NNZ_PER_CYCLE, s = TESSERA_CFG_SUB_BANKS;
-  /* Tokens per lane per pass (docs/kernels.md): the bank's ttile_plan_d; fwd and bwd_data keep
-   * per-token state in the lanes, at most the accumulator depth. */
-  uint32_t d = ttile_plan_d(m, k, n, lanes, TESSERA_CFG_LANE_BANK_WORDS);
-  if (kernel != TTILE_BWD_WEIGHT && d > TSIM_TILE_ACC_DEPTH) d = TSIM_TILE_ACC_DEPTH;
+  uint32_t d = ttile_pass_d((enum ttile_kernel)kernel, m, k, n); /* tokens per lane per pass */
   if (!d) {
     fprintf(stderr, ME ": shape does not fit the tile: a token's rows take k + n = %u words, a lane bank holds %u\n",
             k + n, (unsigned)TESSERA_CFG_LANE_BANK_WORDS);

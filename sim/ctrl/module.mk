@@ -22,17 +22,22 @@ $(O)/obj/sim/ctrl/run_elf_rtl.o: CFLAGS += -Ihost/cli
 # Each becomes a flat IMEM image wrapped in a host object (symbols _binary_NAME_bin_start/_end).
 CTRL_RV_CC    := $(RISCV_PREFIX)gcc
 CTRL_RV_FLAGS := -march=rv32im_zicsr_zifencei -mabi=ilp32 -nostdlib -ffreestanding -Icommon/include
-CTRL_PROGS    := $(basename $(notdir $(wildcard tests/ctrl_rtl/*.S)))
+CTRL_PROGS    := $(filter-out link.ld,$(basename $(notdir $(wildcard tests/ctrl_rtl/*.S))))
 CTRL_PROG_DIR := $(O)/ctrl_rtl
 CTRL_PROG_OBJS := $(addprefix $(CTRL_PROG_DIR)/,$(addsuffix .bin.o,$(CTRL_PROGS)))
 
 # Keep the intermediate images for inspection (objdump).
 .PRECIOUS: $(CTRL_PROG_DIR)/%.elf $(CTRL_PROG_DIR)/%.bin
-$(CTRL_PROG_DIR)/%.elf: tests/ctrl_rtl/%.S tests/ctrl_rtl/link.ld | need-riscv
+$(CTRL_PROG_DIR)/link.ld: tests/ctrl_rtl/link.ld.S common/include/tessera/gen/map.h | need-cc
+	@mkdir -p $(@D)
+	@echo "  GEN      $@"
+	@$(call fw_ld_gen,$<,$@)
+
+$(CTRL_PROG_DIR)/%.elf: tests/ctrl_rtl/%.S $(CTRL_PROG_DIR)/link.ld | need-riscv
 	@mkdir -p $(@D)
 	@echo "  RVAS     $<"
 	@$(CTRL_RV_CC) $(CTRL_RV_FLAGS) -c $< -o $(@:.elf=.o)
-	@$(CTRL_RV_CC) -march=rv32im -mabi=ilp32 -nostdlib -T tests/ctrl_rtl/link.ld $(@:.elf=.o) -o $@
+	@$(CTRL_RV_CC) -march=rv32im -mabi=ilp32 -nostdlib -T $(CTRL_PROG_DIR)/link.ld $(@:.elf=.o) -o $@
 
 $(CTRL_PROG_DIR)/%.bin: $(CTRL_PROG_DIR)/%.elf
 	@$(RISCV_PREFIX)objcopy -O binary $< $@

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tessera/gen/hwcfg.h"
 #include "tessera/sparse.h"
 
 enum ttile_kernel { TTILE_FWD = 0, TTILE_BWD_DATA, TTILE_BWD_WEIGHT, TTILE_KERNEL_COUNT };
@@ -54,6 +55,14 @@ static inline uint32_t ttile_plan_d(uint32_t m, uint32_t k, uint32_t n, uint32_t
   uint32_t need = (m + lanes - 1) / lanes;
   uint32_t fit = bank_words / (k + n);
   return need < fit ? need : fit;
+}
+
+/* Tokens per lane per pass of `kernel` on the build's preset: ttile_plan_d, capped at
+ * TESSERA_CFG_ACC_DEPTH for fwd and bwd_data (they keep per-token state in the lanes; their results
+ * do not depend on the cut), exactly ttile_plan_d for bwd_weight (ttile_fn_bwd_weight's d). */
+static inline uint32_t ttile_pass_d(enum ttile_kernel kernel, uint32_t m, uint32_t k, uint32_t n) {
+  uint32_t d = ttile_plan_d(m, k, n, TESSERA_CFG_LANES, TESSERA_CFG_LANE_BANK_WORDS);
+  return kernel != TTILE_BWD_WEIGHT && d > TESSERA_CFG_ACC_DEPTH ? TESSERA_CFG_ACC_DEPTH : d;
 }
 
 /* Run a job on one tile of the build's preset (TESSERA_CFG_LANES, _NNZ_PER_CYCLE, _SUB_BANKS,

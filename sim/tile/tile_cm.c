@@ -52,14 +52,6 @@ static uint64_t min_hold(enum ttile_kernel kernel) {
   return kernel == TTILE_BWD_DATA ? TSIM_TILE_MIN_HOLD_BWD_DATA : TSIM_TILE_MIN_HOLD_FWD;
 }
 
-/* Tokens per lane per pass: ttile_plan_d; fwd and bwd_data keep per-token state in the lanes, so at
- * most the accumulator depth (their results do not depend on it; bwd_weight's do, and it takes
- * exactly ttile_plan_d, the contract of ttile_fn_bwd_weight). */
-static uint32_t tokens_per_lane(enum ttile_kernel kernel, uint32_t m, uint32_t k, uint32_t n) {
-  uint32_t d = ttile_plan_d(m, k, n, TESSERA_CFG_LANES, TESSERA_CFG_LANE_BANK_WORDS);
-  return kernel != TTILE_BWD_WEIGHT && d > TSIM_TILE_ACC_DEPTH ? TSIM_TILE_ACC_DEPTH : d;
-}
-
 /* Subgroups of group g after its first: the accesses to its busiest sub-bank minus one, where the
  * row operand (word k + row, rank 0) counts when `row_read`. */
 static uint32_t extra_subgroups(const struct tsp_stream *st, uint32_t g, int row_read) {
@@ -204,7 +196,7 @@ int ttile_cm_run(const struct ttile_job *job, struct ttile_counters *ctr, char *
   if (!ctr) FAIL("no counters");
   if (check_job(job, &nnz, err, errlen)) return -1;
   const struct tsp_stream *st = job->st;
-  const uint32_t lanes = TESSERA_CFG_LANES, m = job->m, d = tokens_per_lane(job->kernel, m, st->k, st->n);
+  const uint32_t lanes = TESSERA_CFG_LANES, m = job->m, d = ttile_pass_d(job->kernel, m, st->k, st->n);
   /* Chunks of whole rows of at most TSIM_TILE_GROUPS groups, cut greedily as ttile_rtl_run cuts them. */
   uint32_t *cut = malloc(sizeof *cut * ((size_t)st->ngroups + 2)), nchunks = 0;
   if (!cut) FAIL("out of memory");

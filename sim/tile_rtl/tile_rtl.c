@@ -64,13 +64,9 @@ int ttile_rtl_run(const struct ttile_job *job, struct ttile_counters *ctr, const
       (job->kernel == TTILE_FWD && (!job->x || !job->y)) || (job->kernel == TTILE_BWD_DATA && (!job->dy || !job->dx)) ||
       (job->kernel == TTILE_BWD_WEIGHT && (!job->dy || !job->x || !job->dwv)))
     return fail(err, errlen, "tile rtl: missing input or output array");
-  uint32_t d = ttile_plan_d(m, k, n, L, BANK);
+  uint32_t d = ttile_pass_d(job->kernel, m, k, n);
   if (!d)
     return fail(err, errlen, "tile rtl: k + n = %u words per token do not fit a lane bank of %u words", k + n, BANK);
-  /* fwd and bwd_data keep per-token state in the lanes: at most TSIM_TILE_ACC_DEPTH tokens per lane
-   * per pass (the results do not depend on the passes). bwd_weight's sums do (ttile_fn_bwd_weight):
-   * its passes are exactly d tokens per lane. */
-  if (job->kernel != TTILE_BWD_WEIGHT && d > TSIM_TILE_ACC_DEPTH) d = TSIM_TILE_ACC_DEPTH;
   if ((uint64_t)L * d > 0xffffu)
     return fail(err, errlen, "tile rtl: %u tokens per pass exceed the descriptor's 16-bit token count", L * d);
   if (check_stream(st, err, errlen)) return -1;

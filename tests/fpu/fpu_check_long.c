@@ -1,6 +1,6 @@
 /* Long tier of the RTL numerics tests (make bench-numerics-rtl-long): N random vectors of every
  * exact operation (the fpu_vec.h mixtures; every class of the binary mixtures equally often)
- * through the RTL units, each result compared with the IEEE reference (fpu_ref.h) and with the
+ * through the RTL units, each result compared with the IEEE reference (tests/numerics/ref_ieee.h) and with the
  * C library (tessera/numerics.h). bf16 -> f32 and fp8 -> f32 are exhaustive instead.
  * Prints one line per op (and per mixture class of the binary ops) with the mismatch counts and
  * the first mismatching vectors; exits 1 if any result differs, 2 on a bad command line. */
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "fpu_ref.h"
+#include "ref_ieee.h"
 #include "fpu_vec.h"
 #include "tessera/numerics.h"
 #include "tsim_fpu.h"

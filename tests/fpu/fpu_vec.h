@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fpu_ref.h"
+#include "ref_ieee.h"
 #include "tessera/fpu_ops.h"
 
 /* --- Random numbers: xorshift64*, fixed seeds ------------------------------------------------ */
@@ -295,10 +295,10 @@ static inline uint32_t vec_ref(enum tnum_op op, uint32_t a, uint32_t b, uint32_t
     case TNUM_BF16_FMA: return ref_bf16_fma(a, b, c);
     case TNUM_F32_TO_BF16: return ref_f32_to_bf16(a);
     case TNUM_BF16_TO_F32: return ref_bf16_to_f32(a);
-    case TNUM_F32_TO_E4M3: return ref_f32_to_fp8(&REF_E4M3, a);
-    case TNUM_F32_TO_E5M2: return ref_f32_to_fp8(&REF_E5M2, a);
-    case TNUM_E4M3_TO_F32: return ref_fp8_to_f32(&REF_E4M3, a);
-    case TNUM_E5M2_TO_F32: return ref_fp8_to_f32(&REF_E5M2, a);
+    case TNUM_F32_TO_E4M3: return ref_f32_to_fp8(ref_e4m3(), a);
+    case TNUM_F32_TO_E5M2: return ref_f32_to_fp8(ref_e5m2(), a);
+    case TNUM_E4M3_TO_F32: return ref_fp8_to_f32(ref_e4m3(), a);
+    case TNUM_E5M2_TO_F32: return ref_fp8_to_f32(ref_e5m2(), a);
     default: return 0;
   }
 }

@@ -1,6 +1,8 @@
 # Tests of the RTL numerics units (rtl/fpu/) through the harness of sim/fpu/: against the IEEE
-# reference (fpu_ref.h) and the C golden library ($(TNUM_OBJS), common/numerics/) on the same
-# vectors. make-test tier: the fpu_rtl suite. Long tier: make bench-numerics-rtl-long.
+# reference (tests/numerics/ref_ieee.h) and the C golden library ($(TNUM_OBJS), common/numerics/)
+# on the same vectors. make-test tier: the fpu_rtl suite. Long tier: make bench-numerics-rtl-long.
+# One IEEE reference for the library's tests and the RTL's.
+$(O)/obj/tests/fpu/test_fpu_rtl.o $(O)/obj/tests/fpu/fpu_check_long.o: CFLAGS += -Itests/numerics
 $(eval $(call ctest,fpu_rtl,$(O)/obj/tests/fpu/test_fpu_rtl.o $(FPU_MODEL) $(TNUM_OBJS)))
 
 # Long tier: FPU_LONG_N random vectors of every exact op (default 4M; bf16/fp8 -> f32 exhaustive),

@@ -1,5 +1,5 @@
 /* The RTL numerics units (rtl/fpu/, through sim/include/tsim_fpu.h) against independent IEEE
- * references (fpu_ref.h) and against the C golden library (tessera/numerics.h) on the same
+ * references (tests/numerics/ref_ieee.h) and against the C golden library (tessera/numerics.h) on the same
  * vectors: corner lists and fixed-seed random mixtures (fpu_vec.h) for f32 add/mul/fma and
  * bf16_fma, exhaustive and boundary sweeps for the conversions, every fp8 x fp8 product.
  * This is the make-test tier; fpu_check_long.c runs millions per op (make bench-numerics-rtl-long). */
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "fpu_ref.h"
+#include "ref_ieee.h"
 #include "fpu_vec.h"
 #include "tessera/numerics.h"
 #include "tsim_fpu.h"
@@ -261,7 +261,7 @@ static void bf16_fma_random(void **state) {
 
 /* Every fp8 x fp8 product (each fp8 value widened exactly to bf16) through bf16_fma, with an
  * addend of -0, one that the products round against, and one that leaves most of them exact. */
-static void every_fp8_product(const struct ref_fp8_fmt *fx, const struct ref_fp8_fmt *fy) {
+static void every_fp8_product(const struct ref_fp8 *fx, const struct ref_fp8 *fy) {
   static const uint32_t addends[] = {0x80000000u, 0x3f800000u, 0x3a800001u};
   struct vecs v = vecs_new(3 * 65536);
   size_t n = 0;
@@ -279,15 +279,15 @@ static void every_fp8_product(const struct ref_fp8_fmt *fx, const struct ref_fp8
 
 static void bf16_fma_every_e4m3_product(void **state) {
   (void)state;
-  every_fp8_product(&REF_E4M3, &REF_E4M3);
+  every_fp8_product(ref_e4m3(), ref_e4m3());
 }
 static void bf16_fma_every_e5m2_product(void **state) {
   (void)state;
-  every_fp8_product(&REF_E5M2, &REF_E5M2);
+  every_fp8_product(ref_e5m2(), ref_e5m2());
 }
 static void bf16_fma_every_e4m3_e5m2_product(void **state) {
   (void)state;
-  every_fp8_product(&REF_E4M3, &REF_E5M2);
+  every_fp8_product(ref_e4m3(), ref_e5m2());
 }
 
 /* --- Conversions ----------------------------------------------------------------------------- */
@@ -317,10 +317,10 @@ static size_t narrowing_inputs(uint32_t *a) {
   size_t n = 0;
   for (uint32_t i = 0; i < 65536; i++) a[n++] = i << 16;
   for (int f = 0; f < 2; f++) {
-    const struct ref_fp8_fmt *fmt = f ? &REF_E5M2 : &REF_E4M3;
+    const struct ref_fp8 *fmt = f ? ref_e5m2() : ref_e4m3();
     for (uint32_t code = 0; code <= fmt->max_code; code++) {
-      double lo = ref_fp8_value(fmt, code);
-      double hi = code < fmt->max_code ? ref_fp8_value(fmt, code + 1) : 2 * lo;
+      double lo = fmt->val[code];
+      double hi = code < fmt->max_code ? fmt->val[code + 1] : 2 * lo;
       uint32_t pts[] = {ref_u((float)lo), ref_u((float)((lo + hi) / 2))};
       for (int p = 0; p < 2; p++)
         for (int d = -1; d <= 1; d++)

@@ -139,6 +139,21 @@ static inline uint32_t ref_f32_to_fp8(const struct ref_fp8 *f, uint32_t a) {
   return sign | best;
 }
 
+/* The two formats, built once (callers that want them as constants). */
+static inline const struct ref_fp8 *ref_e4m3(void) {
+  static struct ref_fp8 f;
+  static int ready;
+  if (!ready) ref_fp8_init(&f, 1), ready = 1;
+  return &f;
+}
+
+static inline const struct ref_fp8 *ref_e5m2(void) {
+  static struct ref_fp8 f;
+  static int ready;
+  if (!ready) ref_fp8_init(&f, 0), ready = 1;
+  return &f;
+}
+
 /* --- Random vectors ------------------------------------------------------------------------- */
 
 struct ref_rng {

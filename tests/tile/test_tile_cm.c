@@ -78,12 +78,6 @@ static void free_problem(struct problem *pb) {
   free(pb->mask), free(pb->x), free(pb->w), free(pb->dy), free(pb->wv);
 }
 
-/* Tokens per lane per pass: ttile_plan_d; fwd and bwd_data at most the lanes' accumulator depth. */
-static uint32_t plan_d(enum ttile_kernel kn, uint32_t m, uint32_t k, uint32_t n) {
-  uint32_t d = ttile_plan_d(m, k, n, L, TESSERA_CFG_LANE_BANK_WORDS);
-  return kn != TTILE_BWD_WEIGHT && d > TSIM_TILE_ACC_DEPTH ? TSIM_TILE_ACC_DEPTH : d;
-}
-
 static size_t out_count(const struct problem *pb, enum ttile_kernel kn) {
   return kn == TTILE_FWD ? (size_t)pb->m * pb->n : kn == TTILE_BWD_DATA ? (size_t)pb->m * pb->k
                                                                          : (size_t)pb->st.ngroups * P;
@@ -201,7 +195,7 @@ static void results_equal_the_functional_model(void **state) {
         struct ttile_counters c;
         char err[256];
         assert_int_equal(ttile_cm_run(&j, &c, err, sizeof err), 0);
-        uint32_t d = plan_d((enum ttile_kernel)kn, pb.m, pb.k, pb.n);
+        uint32_t d = ttile_pass_d((enum ttile_kernel)kn, pb.m, pb.k, pb.n);
         if (kn == TTILE_FWD) ttile_fn_fwd(&pb.st, pb.wv, (const uint32_t *)pb.x, pb.m, want);
         if (kn == TTILE_BWD_DATA) ttile_fn_bwd_data(&pb.st, pb.wv, (const uint32_t *)pb.dy, pb.m, want);
         if (kn == TTILE_BWD_WEIGHT)
@@ -222,7 +216,7 @@ static void bwd_weight_uses_the_planned_passes(void **state) {
   uint32_t k = TESSERA_CFG_LANE_BANK_WORDS / 4, n = TESSERA_CFG_LANE_BANK_WORDS / 4; /* 2 tokens per lane */
   struct problem pb;
   make_problem(&pb, 5 * L + 7, n, k, UNSTRUCTURED, 0.01, 1);
-  uint32_t d = plan_d(TTILE_BWD_WEIGHT, pb.m, k, n);
+  uint32_t d = ttile_pass_d(TTILE_BWD_WEIGHT, pb.m, k, n);
   assert_int_equal(d, 2);
   size_t cnt = (size_t)pb.st.ngroups * P;
   uint32_t *got = calloc(cnt, 4), *want = calloc(cnt, 4), *other = calloc(cnt, 4);
@@ -288,7 +282,7 @@ static void counters_are_consistent(void **state) {
           assert_int_equal(c.cycles, c.busy);
           assert_int_equal(c.stall_backpressure, 0);
           /* Issue cycles: per pass, every group is applied once per token of the fullest lane. */
-          uint32_t d = plan_d((enum ttile_kernel)kn, pb.m, k, n);
+          uint32_t d = ttile_pass_d((enum ttile_kernel)kn, pb.m, k, n);
           assert_true(pb.st.ngroups <= TSIM_TILE_GROUPS); /* one run per pass */
           uint64_t issue = 0, dsum = 0;
           for (uint32_t base = 0; base < pb.m; base += L * d) {
@@ -422,7 +416,7 @@ static void accuracy_against_float64(void **state) {
       struct ttile_counters c;
       char err[256];
       assert_int_equal(ttile_cm_run(&j, &c, err, sizeof err), 0);
-      uint32_t d = plan_d((enum ttile_kernel)kn, m, k, n), chain;
+      uint32_t d = ttile_pass_d((enum ttile_kernel)kn, m, k, n), chain;
       if (kn == TTILE_FWD) {
         ref64_fwd(pb.x, pb.w, pb.mask, m, n, k, ref, abs_);
         chain = k + 4;
