@@ -66,6 +66,7 @@ def load(path):
     presets = spec.get("preset", [])
     regions = spec.get("region", [])
     blocks = spec.get("block", [])
+    enums = spec.get("enum", [])
     if not params or not presets:
         die("spec needs at least one [[param]] and one [[preset]]")
 
@@ -101,6 +102,28 @@ def load(path):
             die(f"preset '{n}': unknown parameter(s) {', '.join(sorted(extra))}")
     if "default" not in seen:
         die("a preset named 'default' is required")
+
+    enames = {}
+    for en in enums:
+        n = ident(need(en, "name", "enum", str), "enum")
+        if n in enames:
+            die(f"enum '{n}' defined twice")
+        enames[n] = en
+        need(en, "doc", f"enum '{n}'", str)
+        vals = need(en, "values", f"enum '{n}'", list)
+        if not vals:
+            die(f"enum '{n}' has no values")
+        vn, vv = set(), set()
+        for v in vals:
+            nm = ident(need(v, "name", f"enum '{n}' value", str), "enum value")
+            val = need(v, "value", f"enum {n}.{nm}", int)
+            need(v, "doc", f"enum {n}.{nm}", str)
+            if nm in vn or val in vv:
+                die(f"enum '{n}': value '{nm}' or {val} given twice")
+            if not 0 <= val <= 0xFFFFFFFF:
+                die(f"enum {n}.{nm}: value does not fit 32 bits")
+            vn.add(nm)
+            vv.add(val)
 
     bnames = {}
     for b in blocks:
@@ -148,6 +171,8 @@ def load(path):
                     die(f"{what}.{fname}: bits overlap another field")
                 used |= mask
                 fd["mask"] = mask
+                if "enum" in fd and fd["enum"] not in enames:
+                    die(f"{what}.{fname}: unknown enum '{fd['enum']}'")
                 need(fd, "doc", f"{what}.{fname}", str)
             if reset & ~used:
                 die(f"{what}: reset value sets bits outside every field")
@@ -175,6 +200,16 @@ def load(path):
         rg["max_size"] = max(sizes)
         if base % 4096 or any(s % 4096 for s in sizes):
             die(f"region '{n}': base and size must be multiples of 4 KiB")
+        cnt = rg.get("count")
+        if cnt is not None:
+            # An array of `count` (a parameter) copies, `stride` bytes apart, each of `size` bytes.
+            if cnt not in pnames:
+                die(f"region '{n}': count names unknown parameter '{cnt}'")
+            stride = need(rg, "stride", f"region '{n}'", int)
+            if isinstance(size, str) or stride < size or stride % 4096:
+                die(f"region '{n}': stride must be a multiple of 4 KiB covering a fixed size")
+            pdef = next(p for p in params if p["name"] == cnt)
+            rg["max_size"] = stride * pdef["max"]
         if base + rg["max_size"] > 1 << 32:
             die(f"region '{n}': does not fit the 32-bit address space")
         blk = rg.get("block")
@@ -188,6 +223,7 @@ def load(path):
         if a["base"] + a["max_size"] > b["base"]:
             die(f"regions '{a['name']}' and '{b['name']}' overlap")
     spec["param"], spec["preset"], spec["region"], spec["block"] = params, presets, ordered, blocks
+    spec["enum"] = enums
     return spec
 
 
@@ -214,6 +250,13 @@ def gen_sv(spec):
         L.append(f"  localparam logic [31:0] {c}Base = {sv_hex(rg['base'])};")
         if isinstance(rg["size"], int):
             L.append(f"  localparam logic [31:0] {c}Size = {sv_hex(rg['size'])};")
+        if rg.get("count"):
+            L.append(f"  localparam logic [31:0] {c}Stride = {sv_hex(rg['stride'])};  // copies: parameter {rg['count']}")
+        L.append("")
+    for en in spec["enum"]:
+        L.append(f"  // Enum {en['name']}: {en['doc']}")
+        for v in en["values"]:
+            L.append(f"  localparam int unsigned {camel(en['name'])}{camel(v['name'])} = {v['value']};")
         L.append("")
     for b in spec["block"]:
         c = camel(b["name"])
@@ -291,6 +334,16 @@ def gen_c(spec):
         L.append(f"#define TESSERA_{n}_BASE {hx(rg['base'])}u")
         size = f"TESSERA_CFG_{U(rg['size'])}" if isinstance(rg["size"], str) else f"{hx(rg['size'])}u"
         L.append(f"#define TESSERA_{n}_SIZE {size}")
+        if rg.get("count"):
+            L.append(f"#define TESSERA_{n}_STRIDE {hx(rg['stride'])}u")
+            L.append(f"#define TESSERA_{n}_COUNT TESSERA_CFG_{U(rg['count'])}")
+            L.append(f"#define TESSERA_{n}_ADDR(i) (TESSERA_{n}_BASE + (uint32_t)(i) * TESSERA_{n}_STRIDE)")
+        L.append("")
+    for en in spec["enum"]:
+        L.append(f"/* Enum {en['name']}: {en['doc']} */")
+        for v in en["values"]:
+            L.append(f"#define TESSERA_{U(en['name'])}_{U(v['name'])} {v['value']}u /* {v['doc']} */")
+        L.append(f"#define TESSERA_{U(en['name'])}_COUNT {max(v['value'] for v in en['values']) + 1}u")
         L.append("")
     for b in spec["block"]:
         bn = U(b["name"])
@@ -331,7 +384,15 @@ def gen_docs(spec):
         else:
             size = size_str(rg["size"])
         what = rg["doc"] + (f" Block [`{rg['block']}`](#block-{rg['block']})." if rg.get("block") else "")
+        if rg.get("count"):
+            what += f" One copy per `{rg['count']}`, {hx(rg['stride'])} bytes apart (copy i at base + i * stride)."
         L.append(f"| `{rg['name']}` | `{hx(rg['base'])}` | {size} | {what} |")
+    for en in spec["enum"]:
+        L += ["", f"## Enum {en['name']}", "", en["doc"], "", f"C: `TESSERA_{en['name'].upper()}_<VALUE>`; "
+              f"SystemVerilog: `tessera_map_pkg::{camel(en['name'])}<Value>`.", "",
+              "| value | name | meaning |", "| --- | --- | --- |"]
+        for v in en["values"]:
+            L.append(f"| {v['value']} | `{v['name']}` | {v['doc']} |")
     for b in spec["block"]:
         bases = [rg for rg in spec["region"] if rg.get("block") == b["name"]]
         where = ", ".join(f"`{hx(rg['base'])}` ({rg['name']})" for rg in bases) or "not mapped"
@@ -343,7 +404,8 @@ def gen_docs(spec):
             L += ["", f"### {b['name']}.{r['name']}", "", "| bits | field | description |", "| --- | --- | --- |"]
             for fd in sorted(r["fields"], key=lambda f: -f["bits"][0]):
                 bits = f"{fd['bits'][0]}" if fd["bits"][0] == fd["bits"][1] else f"{fd['bits'][0]}:{fd['bits'][1]}"
-                L.append(f"| {bits} | `{fd['name']}` | {fd['doc']} |")
+                doc = fd["doc"] + (f" Values: [enum `{fd['enum']}`](#enum-{fd['enum'].replace('_', '-')})." if fd.get("enum") else "")
+                L.append(f"| {bits} | `{fd['name']}` | {doc} |")
     out["docs/registers.md"] = "\n".join(L) + "\n"
 
     default = next(pr for pr in spec["preset"] if pr["name"] == "default")

@@ -18,6 +18,55 @@ package tessera_map_pkg;
   localparam logic [31:0] TimerBase = 32'h2000_1000;
   localparam logic [31:0] TimerSize = 32'h0000_1000;
 
+  // hostif: Host interface: the registers the host and the firmware share (ring address, doorbell, interrupt, firmware state).
+  localparam logic [31:0] HostifBase = 32'h2000_2000;
+  localparam logic [31:0] HostifSize = 32'h0000_1000;
+
+  // dma: DMA engine: 2-D strided, index-gathered and weight-loading transfers between DRAM, DMEM and the tiles' memories.
+  localparam logic [31:0] DmaBase = 32'h2000_3000;
+  localparam logic [31:0] DmaSize = 32'h0000_1000;
+
+  // tile: Compute tile control: a kernel descriptor, start, status and performance counters.
+  localparam logic [31:0] TileBase = 32'h2010_0000;
+  localparam logic [31:0] TileSize = 32'h0000_1000;
+  localparam logic [31:0] TileStride = 32'h0000_1000;  // copies: parameter tiles
+
+  // dram: Device DRAM seen by the controller, uncached: every access costs the DRAM latency. Bulk data moves by DMA.
+  localparam logic [31:0] DramBase = 32'h8000_0000;
+
+  // Enum tile_kernel: Kernels of a tile (field tile.kernel.code). docs/chip.md gives each one's bank operands.
+  localparam int unsigned TileKernelFwd = 0;
+  localparam int unsigned TileKernelBwdData = 1;
+  localparam int unsigned TileKernelBwdWeight = 2;
+  localparam int unsigned TileKernelGeluFwd = 3;
+  localparam int unsigned TileKernelGeluBwd = 4;
+  localparam int unsigned TileKernelAdd = 5;
+  localparam int unsigned TileKernelScale = 6;
+  localparam int unsigned TileKernelSoftmaxFwd = 7;
+  localparam int unsigned TileKernelSoftmaxBwd = 8;
+  localparam int unsigned TileKernelLayernormFwd = 9;
+  localparam int unsigned TileKernelXentFwd = 10;
+  localparam int unsigned TileKernelXentBwd = 11;
+  localparam int unsigned TileKernelAdamw = 12;
+
+  // Enum dma_kind: Endpoints of a DMA transfer (fields dma.ctrl.src_kind and dst_kind).
+  localparam int unsigned DmaKindDram = 0;
+  localparam int unsigned DmaKindDmem = 1;
+  localparam int unsigned DmaKindBank = 2;
+  localparam int unsigned DmaKindWbuf = 3;
+  localparam int unsigned DmaKindGbuf = 4;
+
+  // Enum dma_mode: Transfer modes (field dma.ctrl.mode).
+  localparam int unsigned DmaModeCopy = 0;
+  localparam int unsigned DmaModeGather = 1;
+  localparam int unsigned DmaModeWload = 2;
+
+  // Enum fw_state: What the firmware reports in hostif.fw_state.
+  localparam int unsigned FwStateReset = 0;
+  localparam int unsigned FwStateReady = 1;
+  localparam int unsigned FwStateFatal = 2;
+  localparam int unsigned FwStateTrap = 3;
+
   // Block simctrl: Simulation control. Only exists in simulation; firmware uses it for console and exit.
   localparam logic [11:0] SimctrlConsoleOffset = 12'h000;
   localparam logic [11:0] SimctrlExitOffset = 12'h004;
@@ -31,5 +80,73 @@ package tessera_map_pkg;
   localparam logic [31:0] TimerMtimecmpLoReset = 32'hffff_ffff;
   localparam logic [11:0] TimerMtimecmpHiOffset = 12'h00c;
   localparam logic [31:0] TimerMtimecmpHiReset = 32'hffff_ffff;
+
+  // Block hostif: Host interface. The host reads and writes these through its backend; the firmware through the bus.
+  localparam logic [11:0] HostifDoorbellOffset = 12'h000;
+  localparam logic [11:0] HostifRingLoOffset = 12'h004;
+  localparam logic [11:0] HostifRingHiOffset = 12'h008;
+  localparam logic [11:0] HostifAllocLoOffset = 12'h00c;
+  localparam logic [11:0] HostifAllocHiOffset = 12'h010;
+  localparam logic [11:0] HostifFwStateOffset = 12'h014;
+  localparam logic [11:0] HostifIrqOffset = 12'h018;
+  localparam logic [11:0] HostifTrapCauseOffset = 12'h01c;
+  localparam logic [11:0] HostifTrapPcOffset = 12'h020;
+  localparam logic [11:0] HostifTrapTvalOffset = 12'h024;
+
+  // Block dma: DMA engine. Program the descriptor registers, then write start: the descriptor is queued (the registers may be rewritten at once). Queued descriptors run one at a time in order.
+  localparam logic [11:0] DmaSrcLoOffset = 12'h000;
+  localparam logic [11:0] DmaSrcHiOffset = 12'h004;
+  localparam logic [11:0] DmaDstLoOffset = 12'h008;
+  localparam logic [11:0] DmaDstHiOffset = 12'h00c;
+  localparam logic [11:0] DmaAuxLoOffset = 12'h010;
+  localparam logic [11:0] DmaAuxHiOffset = 12'h014;
+  localparam logic [11:0] DmaRowsOffset = 12'h018;
+  localparam logic [11:0] DmaRowBytesOffset = 12'h01c;
+  localparam logic [11:0] DmaSrcStrideOffset = 12'h020;
+  localparam logic [11:0] DmaDstStrideOffset = 12'h024;
+  localparam logic [11:0] DmaCtrlOffset = 12'h028;
+  localparam logic [11:0] DmaStartOffset = 12'h02c;
+  localparam logic [11:0] DmaStatusOffset = 12'h030;
+  localparam logic [11:0] DmaDoneOffset = 12'h034;
+  localparam logic [11:0] DmaClearOffset = 12'h038;
+  localparam logic [11:0] DmaDramBytesLoOffset = 12'h040;
+  localparam logic [11:0] DmaDramBytesHiOffset = 12'h044;
+
+  // Block tile: One compute tile. Write the descriptor registers, then start. The descriptor is sampled at start; the registers may then be rewritten for the next run.
+  localparam logic [11:0] TileKernelOffset = 12'h000;
+  localparam logic [11:0] TileKOffset = 12'h004;
+  localparam logic [11:0] TileKnOffset = 12'h008;
+  localparam logic [11:0] TileNtokOffset = 12'h00c;
+  localparam logic [11:0] TileTplOffset = 12'h010;
+  localparam logic [11:0] TileNgroupsOffset = 12'h014;
+  localparam logic [11:0] TileOffAOffset = 12'h018;
+  localparam logic [11:0] TileOffBOffset = 12'h01c;
+  localparam logic [11:0] TileOffCOffset = 12'h020;
+  localparam logic [11:0] TileOffDOffset = 12'h024;
+  localparam logic [11:0] TileColsOffset = 12'h028;
+  localparam logic [11:0] TileParamOffset = 12'h02c;
+  localparam logic [11:0] TileRow0Offset = 12'h030;
+  localparam logic [11:0] TileS0Offset = 12'h040;
+  localparam logic [11:0] TileS1Offset = 12'h044;
+  localparam logic [11:0] TileS2Offset = 12'h048;
+  localparam logic [11:0] TileS3Offset = 12'h04c;
+  localparam logic [11:0] TileS4Offset = 12'h050;
+  localparam logic [11:0] TileS5Offset = 12'h054;
+  localparam logic [11:0] TileS6Offset = 12'h058;
+  localparam logic [11:0] TileS7Offset = 12'h05c;
+  localparam logic [11:0] TileStartOffset = 12'h060;
+  localparam logic [11:0] TileStatusOffset = 12'h064;
+  localparam logic [11:0] TileDoneOffset = 12'h068;
+  localparam logic [11:0] TileClearOffset = 12'h06c;
+  localparam logic [11:0] TileCntBusyLoOffset = 12'h080;
+  localparam logic [11:0] TileCntBusyHiOffset = 12'h084;
+  localparam logic [11:0] TileCntMacsLoOffset = 12'h088;
+  localparam logic [11:0] TileCntMacsHiOffset = 12'h08c;
+  localparam logic [11:0] TileCntConflictLoOffset = 12'h090;
+  localparam logic [11:0] TileCntConflictHiOffset = 12'h094;
+  localparam logic [11:0] TileCntStarvedLoOffset = 12'h098;
+  localparam logic [11:0] TileCntStarvedHiOffset = 12'h09c;
+  localparam logic [11:0] TileCntMemoryLoOffset = 12'h0a0;
+  localparam logic [11:0] TileCntMemoryHiOffset = 12'h0a4;
 
 endpackage

@@ -21,7 +21,7 @@
 #define TESSERA_CFG_SMALL_WEIGHT_BUF_WORDS 4096u
 #define TESSERA_CFG_SMALL_STREAM_FIFO_DEPTH 4u
 #define TESSERA_CFG_SMALL_DMA_BYTES_PER_CYCLE 8u
-#define TESSERA_CFG_SMALL_DRAM_BYTES 16777216ull
+#define TESSERA_CFG_SMALL_DRAM_BYTES 16777216u
 #define TESSERA_CFG_SMALL_DRAM_BYTES_PER_CYCLE 16u
 #define TESSERA_CFG_SMALL_DRAM_LATENCY 40u
 #define TESSERA_CFG_SMALL_IMEM_BYTES 65536u
@@ -38,7 +38,7 @@
 #define TESSERA_CFG_DEFAULT_WEIGHT_BUF_WORDS 65536u
 #define TESSERA_CFG_DEFAULT_STREAM_FIFO_DEPTH 8u
 #define TESSERA_CFG_DEFAULT_DMA_BYTES_PER_CYCLE 32u
-#define TESSERA_CFG_DEFAULT_DRAM_BYTES 268435456ull
+#define TESSERA_CFG_DEFAULT_DRAM_BYTES 268435456u
 #define TESSERA_CFG_DEFAULT_DRAM_BYTES_PER_CYCLE 64u
 #define TESSERA_CFG_DEFAULT_DRAM_LATENCY 100u
 #define TESSERA_CFG_DEFAULT_IMEM_BYTES 65536u
@@ -99,7 +99,7 @@ struct tessera_hwcfg {
   uint32_t weight_buf_words; /* Words (32 bit) in a tile's shared weight buffer (nonzero values and their indices). */
   uint32_t stream_fifo_depth; /* Entries in each tile stream port FIFO. */
   uint32_t dma_bytes_per_cycle; /* Width of the DMA engine's datapath in bytes per cycle. */
-  uint64_t dram_bytes; /* Capacity of the simulated device DRAM in bytes. */
+  uint32_t dram_bytes; /* Capacity of the simulated device DRAM in bytes (device addresses 0 .. dram_bytes-1; the controller also sees it through the dram region). */
   uint32_t dram_bytes_per_cycle; /* Peak DRAM bandwidth of the simulation-side DRAM model, in bytes per controller cycle. */
   uint32_t dram_latency; /* Cycles from a DRAM request to its first data beat. */
   uint32_t imem_bytes; /* Bytes of controller instruction SRAM, mapped at the IMEM base address. */
@@ -110,8 +110,8 @@ struct tessera_hwcfg {
 /* Initialiser for `struct tessera_hwcfg presets[TESSERA_PRESET_COUNT]`, in preset-id order. */
 #define TESSERA_HWCFG_PRESETS_INIT \
   { \
-    {"small", 1u, 4u, 2u, 1024u, 4u, 64u, 4096u, 4u, 8u, 16777216ull, 16u, 40u, 65536u, 65536u, 1000u}, \
-    {"default", 4u, 16u, 4u, 4096u, 8u, 64u, 65536u, 8u, 32u, 268435456ull, 64u, 100u, 65536u, 65536u, 1000u}, \
+    {"small", 1u, 4u, 2u, 1024u, 4u, 64u, 4096u, 4u, 8u, 16777216u, 16u, 40u, 65536u, 65536u, 1000u}, \
+    {"default", 4u, 16u, 4u, 4096u, 8u, 64u, 65536u, 8u, 32u, 268435456u, 64u, 100u, 65536u, 65536u, 1000u}, \
   }
 
 #endif /* TESSERA_GEN_HWCFG_H */

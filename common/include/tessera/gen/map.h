@@ -22,6 +22,62 @@
 #define TESSERA_TIMER_BASE 0x20001000u
 #define TESSERA_TIMER_SIZE 0x00001000u
 
+/* hostif: Host interface: the registers the host and the firmware share (ring address, doorbell, interrupt, firmware state). */
+#define TESSERA_HOSTIF_BASE 0x20002000u
+#define TESSERA_HOSTIF_SIZE 0x00001000u
+
+/* dma: DMA engine: 2-D strided, index-gathered and weight-loading transfers between DRAM, DMEM and the tiles' memories. */
+#define TESSERA_DMA_BASE 0x20003000u
+#define TESSERA_DMA_SIZE 0x00001000u
+
+/* tile: Compute tile control: a kernel descriptor, start, status and performance counters. */
+#define TESSERA_TILE_BASE 0x20100000u
+#define TESSERA_TILE_SIZE 0x00001000u
+#define TESSERA_TILE_STRIDE 0x00001000u
+#define TESSERA_TILE_COUNT TESSERA_CFG_TILES
+#define TESSERA_TILE_ADDR(i) (TESSERA_TILE_BASE + (uint32_t)(i) * TESSERA_TILE_STRIDE)
+
+/* dram: Device DRAM seen by the controller, uncached: every access costs the DRAM latency. Bulk data moves by DMA. */
+#define TESSERA_DRAM_BASE 0x80000000u
+#define TESSERA_DRAM_SIZE TESSERA_CFG_DRAM_BYTES
+
+/* Enum tile_kernel: Kernels of a tile (field tile.kernel.code). docs/chip.md gives each one's bank operands. */
+#define TESSERA_TILE_KERNEL_FWD 0u /* Y = X W^T (+ epilogue) over the weight buffer's groups. */
+#define TESSERA_TILE_KERNEL_BWD_DATA 1u /* dX += dY W by scatter-add. */
+#define TESSERA_TILE_KERNEL_BWD_WEIGHT 2u /* dW += dY^T X at the nonzeros, into the gradient buffer. */
+#define TESSERA_TILE_KERNEL_GELU_FWD 3u /* B = gelu(A), elementwise over cols. */
+#define TESSERA_TILE_KERNEL_GELU_BWD 4u /* C = B * gelu'(A). */
+#define TESSERA_TILE_KERNEL_ADD 5u /* C = A + B. */
+#define TESSERA_TILE_KERNEL_SCALE 6u /* B = A * s0. */
+#define TESSERA_TILE_KERNEL_SOFTMAX_FWD 7u /* B = softmax(A) per row (causal with flag causal). */
+#define TESSERA_TILE_KERNEL_SOFTMAX_BWD 8u /* C = A * (B - sum(B * A)) per row (A: probabilities, B: dY). */
+#define TESSERA_TILE_KERNEL_LAYERNORM_FWD 9u /* B = LayerNorm(A) with gamma, beta at param; mean, rstd to words C, C+1. */
+#define TESSERA_TILE_KERNEL_XENT_FWD 10u /* Word D = logsumexp(A) - A[label], label the integer at word C. */
+#define TESSERA_TILE_KERNEL_XENT_BWD 11u /* B = (softmax(A) - onehot(label at word C)) * s0. */
+#define TESSERA_TILE_KERNEL_ADAMW 12u /* AdamW on A (w), B (g), C (m), D (v); bf16 copy to the high half of words at param. */
+#define TESSERA_TILE_KERNEL_COUNT 13u
+
+/* Enum dma_kind: Endpoints of a DMA transfer (fields dma.ctrl.src_kind and dst_kind). */
+#define TESSERA_DMA_KIND_DRAM 0u /* Device DRAM: address = byte address. */
+#define TESSERA_DMA_KIND_DMEM 1u /* Controller DMEM: address = byte offset from the dmem base. */
+#define TESSERA_DMA_KIND_BANK 2u /* A tile's lane banks: address = word; rows interleave over lanes (docs/chip.md). */
+#define TESSERA_DMA_KIND_WBUF 3u /* A tile's weight buffer: address = group entry (destination of mode wload only). */
+#define TESSERA_DMA_KIND_GBUF 4u /* A tile's gradient buffer: address = group entry; a row is P fp32 words. */
+#define TESSERA_DMA_KIND_COUNT 5u
+
+/* Enum dma_mode: Transfer modes (field dma.ctrl.mode). */
+#define TESSERA_DMA_MODE_COPY 0u /* rows x row_bytes, each side with its own stride. */
+#define TESSERA_DMA_MODE_GATHER 1u /* Source row r is at src + idx[r] * src_stride, idx the int32 array at aux in DRAM. */
+#define TESSERA_DMA_MODE_WLOAD 2u /* Weight load: rows stream groups at src (DRAM) zipped with their bf16 values at aux, into weight-buffer entries. */
+#define TESSERA_DMA_MODE_COUNT 3u
+
+/* Enum fw_state: What the firmware reports in hostif.fw_state. */
+#define TESSERA_FW_STATE_RESET 0u /* Not started, or booting. */
+#define TESSERA_FW_STATE_READY 1u /* Ring checked; taking commands. */
+#define TESSERA_FW_STATE_FATAL 2u /* Stopped on a bad ring: the ring control block's fw_status and fw_detail say why. */
+#define TESSERA_FW_STATE_TRAP 3u /* Stopped on an unexpected trap: hostif.trap_cause and trap_pc say where. */
+#define TESSERA_FW_STATE_COUNT 4u
+
 /* Block simctrl: Simulation control. Only exists in simulation; firmware uses it for console and exit. */
 #define TESSERA_SIMCTRL_CONSOLE_OFFSET 0x000u /* wo: A write prints the low byte of the written value on the simulation's console. */
 #define TESSERA_SIMCTRL_CONSOLE_RESET 0x00000000u
@@ -57,5 +113,299 @@
 #define TESSERA_TIMER_MTIMECMP_HI_RESET 0xffffffffu
 #define TESSERA_TIMER_MTIMECMP_HI_VALUE_MASK 0xffffffffu
 #define TESSERA_TIMER_MTIMECMP_HI_VALUE_SHIFT 0u
+
+/* Block hostif: Host interface. The host reads and writes these through its backend; the firmware through the bus. */
+#define TESSERA_HOSTIF_DOORBELL_OFFSET 0x000u /* rw: The host writes the ring's new cmd_head here after publishing commands; the firmware polls it (a bus read, no DRAM latency). */
+#define TESSERA_HOSTIF_DOORBELL_RESET 0x00000000u
+#define TESSERA_HOSTIF_DOORBELL_HEAD_MASK 0xffffffffu
+#define TESSERA_HOSTIF_DOORBELL_HEAD_SHIFT 0u
+#define TESSERA_HOSTIF_RING_LO_OFFSET 0x004u /* rw: Device address of the ring control block (struct tproto_ring), low word. Written by the host before boot. */
+#define TESSERA_HOSTIF_RING_LO_RESET 0x00000000u
+#define TESSERA_HOSTIF_RING_LO_ADDR_MASK 0xffffffffu
+#define TESSERA_HOSTIF_RING_LO_ADDR_SHIFT 0u
+#define TESSERA_HOSTIF_RING_HI_OFFSET 0x008u /* rw: Device address of the ring control block, high word. */
+#define TESSERA_HOSTIF_RING_HI_RESET 0x00000000u
+#define TESSERA_HOSTIF_RING_HI_ADDR_MASK 0xffffffffu
+#define TESSERA_HOSTIF_RING_HI_ADDR_SHIFT 0u
+#define TESSERA_HOSTIF_ALLOC_LO_OFFSET 0x00cu /* rw: Device address of the allocation table (struct tfw_alloc_table), low word. The firmware reads the table before each batch of commands. */
+#define TESSERA_HOSTIF_ALLOC_LO_RESET 0x00000000u
+#define TESSERA_HOSTIF_ALLOC_LO_ADDR_MASK 0xffffffffu
+#define TESSERA_HOSTIF_ALLOC_LO_ADDR_SHIFT 0u
+#define TESSERA_HOSTIF_ALLOC_HI_OFFSET 0x010u /* rw: Device address of the allocation table, high word. */
+#define TESSERA_HOSTIF_ALLOC_HI_RESET 0x00000000u
+#define TESSERA_HOSTIF_ALLOC_HI_ADDR_MASK 0xffffffffu
+#define TESSERA_HOSTIF_ALLOC_HI_ADDR_SHIFT 0u
+#define TESSERA_HOSTIF_FW_STATE_OFFSET 0x014u /* rw: Written by the firmware: its state. */
+#define TESSERA_HOSTIF_FW_STATE_RESET 0x00000000u
+#define TESSERA_HOSTIF_FW_STATE_STATE_MASK 0x000000ffu
+#define TESSERA_HOSTIF_FW_STATE_STATE_SHIFT 0u
+#define TESSERA_HOSTIF_IRQ_OFFSET 0x018u /* rw: Host interrupt. The firmware writes 1 to raise it after posting completions; the host writes 0 to clear it. */
+#define TESSERA_HOSTIF_IRQ_RESET 0x00000000u
+#define TESSERA_HOSTIF_IRQ_PENDING_MASK 0x00000001u
+#define TESSERA_HOSTIF_IRQ_PENDING_SHIFT 0u
+#define TESSERA_HOSTIF_TRAP_CAUSE_OFFSET 0x01cu /* rw: Written by the firmware's trap handler before it stops: mcause of the unexpected trap. */
+#define TESSERA_HOSTIF_TRAP_CAUSE_RESET 0x00000000u
+#define TESSERA_HOSTIF_TRAP_CAUSE_CAUSE_MASK 0xffffffffu
+#define TESSERA_HOSTIF_TRAP_CAUSE_CAUSE_SHIFT 0u
+#define TESSERA_HOSTIF_TRAP_PC_OFFSET 0x020u /* rw: Written by the firmware's trap handler before it stops: mepc of the unexpected trap. */
+#define TESSERA_HOSTIF_TRAP_PC_RESET 0x00000000u
+#define TESSERA_HOSTIF_TRAP_PC_PC_MASK 0xffffffffu
+#define TESSERA_HOSTIF_TRAP_PC_PC_SHIFT 0u
+#define TESSERA_HOSTIF_TRAP_TVAL_OFFSET 0x024u /* rw: Written by the firmware's trap handler before it stops: mtval of the unexpected trap. */
+#define TESSERA_HOSTIF_TRAP_TVAL_RESET 0x00000000u
+#define TESSERA_HOSTIF_TRAP_TVAL_TVAL_MASK 0xffffffffu
+#define TESSERA_HOSTIF_TRAP_TVAL_TVAL_SHIFT 0u
+
+/* Block dma: DMA engine. Program the descriptor registers, then write start: the descriptor is queued (the registers may be rewritten at once). Queued descriptors run one at a time in order. */
+#define TESSERA_DMA_SRC_LO_OFFSET 0x000u /* rw: Source address, low word (meaning per ctrl.src_kind). */
+#define TESSERA_DMA_SRC_LO_RESET 0x00000000u
+#define TESSERA_DMA_SRC_LO_ADDR_MASK 0xffffffffu
+#define TESSERA_DMA_SRC_LO_ADDR_SHIFT 0u
+#define TESSERA_DMA_SRC_HI_OFFSET 0x004u /* rw: Source address, high word (DRAM only; zero otherwise). */
+#define TESSERA_DMA_SRC_HI_RESET 0x00000000u
+#define TESSERA_DMA_SRC_HI_ADDR_MASK 0xffffffffu
+#define TESSERA_DMA_SRC_HI_ADDR_SHIFT 0u
+#define TESSERA_DMA_DST_LO_OFFSET 0x008u /* rw: Destination address, low word (meaning per ctrl.dst_kind). */
+#define TESSERA_DMA_DST_LO_RESET 0x00000000u
+#define TESSERA_DMA_DST_LO_ADDR_MASK 0xffffffffu
+#define TESSERA_DMA_DST_LO_ADDR_SHIFT 0u
+#define TESSERA_DMA_DST_HI_OFFSET 0x00cu /* rw: Destination address, high word (DRAM only; zero otherwise). */
+#define TESSERA_DMA_DST_HI_RESET 0x00000000u
+#define TESSERA_DMA_DST_HI_ADDR_MASK 0xffffffffu
+#define TESSERA_DMA_DST_HI_ADDR_SHIFT 0u
+#define TESSERA_DMA_AUX_LO_OFFSET 0x010u /* rw: Second source in DRAM, low word: the int32 row indices (mode gather) or the bf16 values (mode wload). */
+#define TESSERA_DMA_AUX_LO_RESET 0x00000000u
+#define TESSERA_DMA_AUX_LO_ADDR_MASK 0xffffffffu
+#define TESSERA_DMA_AUX_LO_ADDR_SHIFT 0u
+#define TESSERA_DMA_AUX_HI_OFFSET 0x014u /* rw: Second source in DRAM, high word. */
+#define TESSERA_DMA_AUX_HI_RESET 0x00000000u
+#define TESSERA_DMA_AUX_HI_ADDR_MASK 0xffffffffu
+#define TESSERA_DMA_AUX_HI_ADDR_SHIFT 0u
+#define TESSERA_DMA_ROWS_OFFSET 0x018u /* rw: Rows to move (>= 1). Mode wload: groups. */
+#define TESSERA_DMA_ROWS_RESET 0x00000000u
+#define TESSERA_DMA_ROWS_COUNT_MASK 0xffffffffu
+#define TESSERA_DMA_ROWS_COUNT_SHIFT 0u
+#define TESSERA_DMA_ROW_BYTES_OFFSET 0x01cu /* rw: Bytes of one row at the source, a multiple of 4 (mode wload: ignored). */
+#define TESSERA_DMA_ROW_BYTES_RESET 0x00000000u
+#define TESSERA_DMA_ROW_BYTES_BYTES_MASK 0xffffffffu
+#define TESSERA_DMA_ROW_BYTES_BYTES_SHIFT 0u
+#define TESSERA_DMA_SRC_STRIDE_OFFSET 0x020u /* rw: Bytes from one source row to the next (mode gather: the size of an index step). Bank endpoints: see docs/chip.md. */
+#define TESSERA_DMA_SRC_STRIDE_RESET 0x00000000u
+#define TESSERA_DMA_SRC_STRIDE_BYTES_MASK 0xffffffffu
+#define TESSERA_DMA_SRC_STRIDE_BYTES_SHIFT 0u
+#define TESSERA_DMA_DST_STRIDE_OFFSET 0x024u /* rw: Bytes from one destination row to the next. Bank endpoints: see docs/chip.md. */
+#define TESSERA_DMA_DST_STRIDE_RESET 0x00000000u
+#define TESSERA_DMA_DST_STRIDE_BYTES_MASK 0xffffffffu
+#define TESSERA_DMA_DST_STRIDE_BYTES_SHIFT 0u
+#define TESSERA_DMA_CTRL_OFFSET 0x028u /* rw: Endpoints, tiles and mode of the transfer. */
+#define TESSERA_DMA_CTRL_RESET 0x00000000u
+#define TESSERA_DMA_CTRL_SRC_KIND_MASK 0x00000007u
+#define TESSERA_DMA_CTRL_SRC_KIND_SHIFT 0u
+#define TESSERA_DMA_CTRL_DST_KIND_MASK 0x00000038u
+#define TESSERA_DMA_CTRL_DST_KIND_SHIFT 3u
+#define TESSERA_DMA_CTRL_MODE_MASK 0x000000c0u
+#define TESSERA_DMA_CTRL_MODE_SHIFT 6u
+#define TESSERA_DMA_CTRL_SRC_TILE_MASK 0x00003f00u
+#define TESSERA_DMA_CTRL_SRC_TILE_SHIFT 8u
+#define TESSERA_DMA_CTRL_DST_TILE_MASK 0x003f0000u
+#define TESSERA_DMA_CTRL_DST_TILE_SHIFT 16u
+#define TESSERA_DMA_CTRL_BROADCAST_MASK 0x01000000u
+#define TESSERA_DMA_CTRL_BROADCAST_SHIFT 24u
+#define TESSERA_DMA_CTRL_PACK16_MASK 0x02000000u
+#define TESSERA_DMA_CTRL_PACK16_SHIFT 25u
+#define TESSERA_DMA_CTRL_UNPACK16_MASK 0x04000000u
+#define TESSERA_DMA_CTRL_UNPACK16_SHIFT 26u
+#define TESSERA_DMA_CTRL_LANE0_MASK 0xf8000000u
+#define TESSERA_DMA_CTRL_LANE0_SHIFT 27u
+#define TESSERA_DMA_START_OFFSET 0x02cu /* wo: Writing 1 queues the descriptor. A bad descriptor sets status.error instead and is not run. */
+#define TESSERA_DMA_START_RESET 0x00000000u
+#define TESSERA_DMA_START_GO_MASK 0x00000001u
+#define TESSERA_DMA_START_GO_SHIFT 0u
+#define TESSERA_DMA_STATUS_OFFSET 0x030u /* ro: Queue state and the first error since the last clear. */
+#define TESSERA_DMA_STATUS_RESET 0x00000000u
+#define TESSERA_DMA_STATUS_BUSY_MASK 0x00000001u
+#define TESSERA_DMA_STATUS_BUSY_SHIFT 0u
+#define TESSERA_DMA_STATUS_QUEUED_MASK 0x000000f0u
+#define TESSERA_DMA_STATUS_QUEUED_SHIFT 4u
+#define TESSERA_DMA_STATUS_ERROR_MASK 0x00000100u
+#define TESSERA_DMA_STATUS_ERROR_SHIFT 8u
+#define TESSERA_DMA_STATUS_CODE_MASK 0x0000f000u
+#define TESSERA_DMA_STATUS_CODE_SHIFT 12u
+#define TESSERA_DMA_DONE_OFFSET 0x034u /* ro: Descriptors completed since reset (modulo 2^32). The firmware waits for its ticket: the count of starts it made. */
+#define TESSERA_DMA_DONE_RESET 0x00000000u
+#define TESSERA_DMA_DONE_COUNT_MASK 0xffffffffu
+#define TESSERA_DMA_DONE_COUNT_SHIFT 0u
+#define TESSERA_DMA_CLEAR_OFFSET 0x038u /* wo: Writing 1 clears status.error and code. */
+#define TESSERA_DMA_CLEAR_RESET 0x00000000u
+#define TESSERA_DMA_CLEAR_GO_MASK 0x00000001u
+#define TESSERA_DMA_CLEAR_GO_SHIFT 0u
+#define TESSERA_DMA_DRAM_BYTES_LO_OFFSET 0x040u /* ro: DRAM bytes moved by the DMA engine since reset, low word. Reading it latches the high word. */
+#define TESSERA_DMA_DRAM_BYTES_LO_RESET 0x00000000u
+#define TESSERA_DMA_DRAM_BYTES_LO_COUNT_MASK 0xffffffffu
+#define TESSERA_DMA_DRAM_BYTES_LO_COUNT_SHIFT 0u
+#define TESSERA_DMA_DRAM_BYTES_HI_OFFSET 0x044u /* ro: DRAM bytes moved by the DMA engine, high word as latched. */
+#define TESSERA_DMA_DRAM_BYTES_HI_RESET 0x00000000u
+#define TESSERA_DMA_DRAM_BYTES_HI_COUNT_MASK 0xffffffffu
+#define TESSERA_DMA_DRAM_BYTES_HI_COUNT_SHIFT 0u
+
+/* Block tile: One compute tile. Write the descriptor registers, then start. The descriptor is sampled at start; the registers may then be rewritten for the next run. */
+#define TESSERA_TILE_KERNEL_OFFSET 0x000u /* rw: Kernel and its flags. */
+#define TESSERA_TILE_KERNEL_RESET 0x00000000u
+#define TESSERA_TILE_KERNEL_CODE_MASK 0x0000001fu
+#define TESSERA_TILE_KERNEL_CODE_SHIFT 0u
+#define TESSERA_TILE_KERNEL_EPI_BIAS_MASK 0x00000100u
+#define TESSERA_TILE_KERNEL_EPI_BIAS_SHIFT 8u
+#define TESSERA_TILE_KERNEL_EPI_GELU_MASK 0x00000200u
+#define TESSERA_TILE_KERNEL_EPI_GELU_SHIFT 9u
+#define TESSERA_TILE_KERNEL_EPI_RESIDUAL_MASK 0x00000400u
+#define TESSERA_TILE_KERNEL_EPI_RESIDUAL_SHIFT 10u
+#define TESSERA_TILE_KERNEL_EPI_SCALE_MASK 0x00000800u
+#define TESSERA_TILE_KERNEL_EPI_SCALE_SHIFT 11u
+#define TESSERA_TILE_KERNEL_CAST_BF16_MASK 0x00001000u
+#define TESSERA_TILE_KERNEL_CAST_BF16_SHIFT 12u
+#define TESSERA_TILE_KERNEL_CAUSAL_MASK 0x00002000u
+#define TESSERA_TILE_KERNEL_CAUSAL_SHIFT 13u
+#define TESSERA_TILE_K_OFFSET 0x004u /* rw: Linear kernels: k (the row-indexed operand's offset in a token region). */
+#define TESSERA_TILE_K_RESET 0x00000000u
+#define TESSERA_TILE_K_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_K_VALUE_SHIFT 0u
+#define TESSERA_TILE_KN_OFFSET 0x008u /* rw: Words of one token region (region e of a lane starts at word e * kn). */
+#define TESSERA_TILE_KN_RESET 0x00000000u
+#define TESSERA_TILE_KN_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_KN_VALUE_SHIFT 0u
+#define TESSERA_TILE_NTOK_OFFSET 0x00cu /* rw: Tokens (rows) of this run; lane l owns rows l, l + L, ... */
+#define TESSERA_TILE_NTOK_RESET 0x00000000u
+#define TESSERA_TILE_NTOK_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_NTOK_VALUE_SHIFT 0u
+#define TESSERA_TILE_TPL_OFFSET 0x010u /* rw: Rows of the fullest lane (>= 1). */
+#define TESSERA_TILE_TPL_RESET 0x00000000u
+#define TESSERA_TILE_TPL_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_TPL_VALUE_SHIFT 0u
+#define TESSERA_TILE_NGROUPS_OFFSET 0x014u /* rw: Linear kernels: groups in the weight buffer, entries 0 .. ngroups-1. */
+#define TESSERA_TILE_NGROUPS_RESET 0x00000000u
+#define TESSERA_TILE_NGROUPS_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_NGROUPS_VALUE_SHIFT 0u
+#define TESSERA_TILE_OFF_A_OFFSET 0x018u /* rw: Vector kernels: word offset of operand A in a token region (fwd epilogue: the residual). */
+#define TESSERA_TILE_OFF_A_RESET 0x00000000u
+#define TESSERA_TILE_OFF_A_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_OFF_A_VALUE_SHIFT 0u
+#define TESSERA_TILE_OFF_B_OFFSET 0x01cu /* rw: Vector kernels: word offset of operand B in a token region. */
+#define TESSERA_TILE_OFF_B_RESET 0x00000000u
+#define TESSERA_TILE_OFF_B_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_OFF_B_VALUE_SHIFT 0u
+#define TESSERA_TILE_OFF_C_OFFSET 0x020u /* rw: Vector kernels: word offset of operand C in a token region. */
+#define TESSERA_TILE_OFF_C_RESET 0x00000000u
+#define TESSERA_TILE_OFF_C_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_OFF_C_VALUE_SHIFT 0u
+#define TESSERA_TILE_OFF_D_OFFSET 0x024u /* rw: Vector kernels: word offset of operand D in a token region. */
+#define TESSERA_TILE_OFF_D_RESET 0x00000000u
+#define TESSERA_TILE_OFF_D_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_OFF_D_VALUE_SHIFT 0u
+#define TESSERA_TILE_COLS_OFFSET 0x028u /* rw: Vector kernels: elements per row. */
+#define TESSERA_TILE_COLS_RESET 0x00000000u
+#define TESSERA_TILE_COLS_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_COLS_VALUE_SHIFT 0u
+#define TESSERA_TILE_PARAM_OFFSET 0x02cu /* rw: Bank word of a vector every lane holds a copy of (bias; gamma then beta), or adamw's bf16 output region offset. */
+#define TESSERA_TILE_PARAM_RESET 0x00000000u
+#define TESSERA_TILE_PARAM_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_PARAM_VALUE_SHIFT 0u
+#define TESSERA_TILE_ROW0_OFFSET 0x030u /* rw: Global row of the run's row 0 (softmax's causal mask). */
+#define TESSERA_TILE_ROW0_RESET 0x00000000u
+#define TESSERA_TILE_ROW0_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_ROW0_VALUE_SHIFT 0u
+#define TESSERA_TILE_S0_OFFSET 0x040u /* rw: Scalar 0 (fp32 bits): scale (fwd epi_scale, scale, xent_bwd), eps (layernorm_fwd), lr (adamw). */
+#define TESSERA_TILE_S0_RESET 0x00000000u
+#define TESSERA_TILE_S0_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_S0_VALUE_SHIFT 0u
+#define TESSERA_TILE_S1_OFFSET 0x044u /* rw: Scalar 1: causal offset (signed integer, softmax), beta1 (adamw). */
+#define TESSERA_TILE_S1_RESET 0x00000000u
+#define TESSERA_TILE_S1_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_S1_VALUE_SHIFT 0u
+#define TESSERA_TILE_S2_OFFSET 0x048u /* rw: Scalar 2: beta2 (adamw). */
+#define TESSERA_TILE_S2_RESET 0x00000000u
+#define TESSERA_TILE_S2_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_S2_VALUE_SHIFT 0u
+#define TESSERA_TILE_S3_OFFSET 0x04cu /* rw: Scalar 3: eps (adamw). */
+#define TESSERA_TILE_S3_RESET 0x00000000u
+#define TESSERA_TILE_S3_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_S3_VALUE_SHIFT 0u
+#define TESSERA_TILE_S4_OFFSET 0x050u /* rw: Scalar 4: weight decay (adamw). */
+#define TESSERA_TILE_S4_RESET 0x00000000u
+#define TESSERA_TILE_S4_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_S4_VALUE_SHIFT 0u
+#define TESSERA_TILE_S5_OFFSET 0x054u /* rw: Scalar 5: 1 - beta1^t (adamw, from tvec_bias_correction). */
+#define TESSERA_TILE_S5_RESET 0x00000000u
+#define TESSERA_TILE_S5_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_S5_VALUE_SHIFT 0u
+#define TESSERA_TILE_S6_OFFSET 0x058u /* rw: Scalar 6: 1 - beta2^t (adamw). */
+#define TESSERA_TILE_S6_RESET 0x00000000u
+#define TESSERA_TILE_S6_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_S6_VALUE_SHIFT 0u
+#define TESSERA_TILE_S7_OFFSET 0x05cu /* rw: Scalar 7: reserved, write 0. */
+#define TESSERA_TILE_S7_RESET 0x00000000u
+#define TESSERA_TILE_S7_VALUE_MASK 0xffffffffu
+#define TESSERA_TILE_S7_VALUE_SHIFT 0u
+#define TESSERA_TILE_START_OFFSET 0x060u /* wo: Writing 1 starts the descriptor; ignored (and status.error set, code 1) while busy. */
+#define TESSERA_TILE_START_RESET 0x00000000u
+#define TESSERA_TILE_START_GO_MASK 0x00000001u
+#define TESSERA_TILE_START_GO_SHIFT 0u
+#define TESSERA_TILE_STATUS_OFFSET 0x064u /* ro: Run state. */
+#define TESSERA_TILE_STATUS_RESET 0x00000000u
+#define TESSERA_TILE_STATUS_BUSY_MASK 0x00000001u
+#define TESSERA_TILE_STATUS_BUSY_SHIFT 0u
+#define TESSERA_TILE_STATUS_ERROR_MASK 0x00000002u
+#define TESSERA_TILE_STATUS_ERROR_SHIFT 1u
+#define TESSERA_TILE_STATUS_CODE_MASK 0x0000ff00u
+#define TESSERA_TILE_STATUS_CODE_SHIFT 8u
+#define TESSERA_TILE_DONE_OFFSET 0x068u /* ro: Runs completed since reset (modulo 2^32). */
+#define TESSERA_TILE_DONE_RESET 0x00000000u
+#define TESSERA_TILE_DONE_COUNT_MASK 0xffffffffu
+#define TESSERA_TILE_DONE_COUNT_SHIFT 0u
+#define TESSERA_TILE_CLEAR_OFFSET 0x06cu /* wo: Write 1: clear status.error; write 2: zero the counters. */
+#define TESSERA_TILE_CLEAR_RESET 0x00000000u
+#define TESSERA_TILE_CLEAR_ERROR_MASK 0x00000001u
+#define TESSERA_TILE_CLEAR_ERROR_SHIFT 0u
+#define TESSERA_TILE_CLEAR_COUNTERS_MASK 0x00000002u
+#define TESSERA_TILE_CLEAR_COUNTERS_SHIFT 1u
+#define TESSERA_TILE_CNT_BUSY_LO_OFFSET 0x080u /* ro: Cycles a run was in progress, low word; reading a _lo counter latches its _hi word. */
+#define TESSERA_TILE_CNT_BUSY_LO_RESET 0x00000000u
+#define TESSERA_TILE_CNT_BUSY_LO_COUNT_MASK 0xffffffffu
+#define TESSERA_TILE_CNT_BUSY_LO_COUNT_SHIFT 0u
+#define TESSERA_TILE_CNT_BUSY_HI_OFFSET 0x084u /* ro: High word as latched. */
+#define TESSERA_TILE_CNT_BUSY_HI_RESET 0x00000000u
+#define TESSERA_TILE_CNT_BUSY_HI_COUNT_MASK 0xffffffffu
+#define TESSERA_TILE_CNT_BUSY_HI_COUNT_SHIFT 0u
+#define TESSERA_TILE_CNT_MACS_LO_OFFSET 0x088u /* ro: Useful multiply-adds, low word. */
+#define TESSERA_TILE_CNT_MACS_LO_RESET 0x00000000u
+#define TESSERA_TILE_CNT_MACS_LO_COUNT_MASK 0xffffffffu
+#define TESSERA_TILE_CNT_MACS_LO_COUNT_SHIFT 0u
+#define TESSERA_TILE_CNT_MACS_HI_OFFSET 0x08cu /* ro: High word as latched. */
+#define TESSERA_TILE_CNT_MACS_HI_RESET 0x00000000u
+#define TESSERA_TILE_CNT_MACS_HI_COUNT_MASK 0xffffffffu
+#define TESSERA_TILE_CNT_MACS_HI_COUNT_SHIFT 0u
+#define TESSERA_TILE_CNT_CONFLICT_LO_OFFSET 0x090u /* ro: Stall cycles: sub-bank conflict, low word. */
+#define TESSERA_TILE_CNT_CONFLICT_LO_RESET 0x00000000u
+#define TESSERA_TILE_CNT_CONFLICT_LO_COUNT_MASK 0xffffffffu
+#define TESSERA_TILE_CNT_CONFLICT_LO_COUNT_SHIFT 0u
+#define TESSERA_TILE_CNT_CONFLICT_HI_OFFSET 0x094u /* ro: High word as latched. */
+#define TESSERA_TILE_CNT_CONFLICT_HI_RESET 0x00000000u
+#define TESSERA_TILE_CNT_CONFLICT_HI_COUNT_MASK 0xffffffffu
+#define TESSERA_TILE_CNT_CONFLICT_HI_COUNT_SHIFT 0u
+#define TESSERA_TILE_CNT_STARVED_LO_OFFSET 0x098u /* ro: Stall cycles: stream starved, low word. */
+#define TESSERA_TILE_CNT_STARVED_LO_RESET 0x00000000u
+#define TESSERA_TILE_CNT_STARVED_LO_COUNT_MASK 0xffffffffu
+#define TESSERA_TILE_CNT_STARVED_LO_COUNT_SHIFT 0u
+#define TESSERA_TILE_CNT_STARVED_HI_OFFSET 0x09cu /* ro: High word as latched. */
+#define TESSERA_TILE_CNT_STARVED_HI_RESET 0x00000000u
+#define TESSERA_TILE_CNT_STARVED_HI_COUNT_MASK 0xffffffffu
+#define TESSERA_TILE_CNT_STARVED_HI_COUNT_SHIFT 0u
+#define TESSERA_TILE_CNT_MEMORY_LO_OFFSET 0x0a0u /* ro: Stall cycles: waiting on memory, low word. */
+#define TESSERA_TILE_CNT_MEMORY_LO_RESET 0x00000000u
+#define TESSERA_TILE_CNT_MEMORY_LO_COUNT_MASK 0xffffffffu
+#define TESSERA_TILE_CNT_MEMORY_LO_COUNT_SHIFT 0u
+#define TESSERA_TILE_CNT_MEMORY_HI_OFFSET 0x0a4u /* ro: High word as latched. */
+#define TESSERA_TILE_CNT_MEMORY_HI_RESET 0x00000000u
+#define TESSERA_TILE_CNT_MEMORY_HI_COUNT_MASK 0xffffffffu
+#define TESSERA_TILE_CNT_MEMORY_HI_COUNT_SHIFT 0u
 
 #endif /* TESSERA_GEN_MAP_H */

@@ -1,0 +1,50 @@
+/* One compute tile as the chip sees it: its memories (lane banks, weight buffer, gradient buffer)
+ * and one run of a descriptor, as the tile register block describes it (docs/chip.md, "Tile";
+ * spec/tessera.toml block `tile`, enum `tile_kernel`).
+ *
+ * ttile_cm_exec is the cmodel of a run: the results the RTL tile writes, in the summation orders
+ * of docs/tile.md and docs/vector-kernels.md, and the RTL's cycle and stall counts. The chip
+ * cmodel (sim/chip/) owns one struct ttile_state per tile; its DMA model reads and writes the
+ * arrays directly. */
+#ifndef TTILE_EXEC_H
+#define TTILE_EXEC_H
+
+#include <stdint.h>
+
+#include "tessera/gen/hwcfg.h"
+#include "ttile.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TTILE_GROUPS (TESSERA_CFG_WEIGHT_BUF_WORDS / (TESSERA_CFG_NNZ_PER_CYCLE + 1u))
+
+/* A tile's memories. bank[l][a]: word a of lane l's bank. wb_hdr[g]: group g's header
+ * (row | flags << 16, the TSIM_TILE_HDR layout); wb_slot[g][p]: slot p (column << 16 | bf16 weight,
+ * column 0xffff empty). gbuf[g][p]: fp32 dW of group g slot p. Large: allocate on the heap. */
+struct ttile_state {
+  uint32_t bank[TESSERA_CFG_LANES][TESSERA_CFG_LANE_BANK_WORDS];
+  uint32_t wb_hdr[TTILE_GROUPS];
+  uint32_t wb_slot[TTILE_GROUPS][TESSERA_CFG_NNZ_PER_CYCLE];
+  uint32_t gbuf[TTILE_GROUPS][TESSERA_CFG_NNZ_PER_CYCLE];
+};
+
+/* The descriptor registers of block `tile`, as written (kernel: the whole register, code and
+ * flags; s[i]: s0..s7). */
+struct ttile_desc {
+  uint32_t kernel, k, kn, ntok, tpl, ngroups;
+  uint32_t off_a, off_b, off_c, off_d, cols, param, row0;
+  uint32_t s[8];
+};
+
+/* Run one descriptor. Returns 0, or the tile.status.code the RTL reports for it (2 unknown kernel,
+ * 3 operands outside the bank or weight buffer, 4 a label outside its row): nothing is written then
+ * and ctr->cycles is 1. Otherwise state holds the results and *ctr the run's counters
+ * (cycles = the cycles the tile is busy with this run). */
+int ttile_cm_exec(struct ttile_state *st, const struct ttile_desc *d, struct ttile_counters *ctr);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TTILE_EXEC_H */
