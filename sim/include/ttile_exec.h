@@ -39,9 +39,11 @@ struct ttile_desc {
 };
 
 /* Run one descriptor. Returns 0, or the tile.status.code the RTL reports for it (2 unknown kernel,
- * 3 operands outside the bank or weight buffer, 4 a label outside its row): nothing is written then
- * and ctr->cycles is 1. Otherwise state holds the results and *ctr the run's counters
- * (cycles = the cycles the tile is busy with this run). */
+ * 3 operands outside the bank or weight buffer or an inconsistent shape, 4 a label outside its row;
+ * docs/tile.md, "One descriptor run", lists every case): nothing is written then, ctr->cycles and
+ * ctr->busy are 1 and the other counters 0. Otherwise state holds the results (rows r < ntok only)
+ * and *ctr the run's counters (cycles = busy = the cycles the tile is busy with this run; the vector
+ * unit's schedule is docs/tile.md's "Vector unit"). -1: a NULL argument or out of memory. */
 int ttile_cm_exec(struct ttile_state *st, const struct ttile_desc *d, struct ttile_counters *ctr);
 
 #ifdef __cplusplus

@@ -58,6 +58,10 @@ void tvec_softmax_bwd(const uint32_t *p, const uint32_t *dy, uint32_t *dx, uint3
  * biased variance; saves mean [rows] and rstd [rows]. */
 void tvec_layernorm_fwd(const uint32_t *x, const uint32_t *gamma, const uint32_t *beta, uint32_t eps, uint32_t *y,
                         uint32_t *mean, uint32_t *rstd, uint32_t rows, uint32_t d);
+/* The same with invd = RN(1/d) given (the tile takes it from its descriptor: tvec_recip_u32(d) gives
+ * tvec_layernorm_fwd's results). */
+void tvec_layernorm_fwd_inv(const uint32_t *x, const uint32_t *gamma, const uint32_t *beta, uint32_t eps,
+                            uint32_t invd, uint32_t *y, uint32_t *mean, uint32_t *rstd, uint32_t rows, uint32_t d);
 /* dx [rows][d]; dgamma [d] and dbeta [d] accumulate onto their values (callers zero them), one
  * chain per column in increasing row order. */
 void tvec_layernorm_bwd(const uint32_t *dy, const uint32_t *x, const uint32_t *mean, const uint32_t *rstd,
@@ -86,6 +90,11 @@ struct tvec_adamw {
  * place); wbf16 (may be NULL) receives the new weights rounded to bf16. TVEC_EBADARG for step 0. */
 int tvec_adamw_update(const struct tvec_adamw *hp, uint32_t *w, const uint32_t *g, uint32_t *m, uint32_t *v,
                       uint16_t *wbf16, uint32_t count);
+/* The step's arithmetic with the bias corrections given: bc1 = 1 - beta1^t, bc2 = 1 - beta2^t
+ * (hp->step is not read). tvec_adamw_update is this with tvec_bias_correction's values; the tile's
+ * adamw kernel takes them from its descriptor. */
+void tvec_adamw_apply(const struct tvec_adamw *hp, uint32_t bc1, uint32_t bc2, uint32_t *w, const uint32_t *g,
+                      uint32_t *m, uint32_t *v, uint16_t *wbf16, uint32_t count);
 /* 1 - beta^t with beta^t formed by square-and-multiply in double-fp32 (hi + lo) arithmetic. */
 uint32_t tvec_bias_correction(uint32_t beta, uint32_t t);
 

@@ -4,7 +4,10 @@
 # Link $(TILE_CM_OBJS) (which includes the functional model) with $(SPARSE_OBJS) and $(TNUM_OBJS).
 TILE_FN_OBJS := $(O)/obj/sim/tile/ttile_fn.o
 TILE_CM_OBJS := $(O)/obj/sim/tile/tile_cm.o $(TILE_FN_OBJS)
-TESSERA_OBJS += $(TILE_CM_OBJS) $(O)/obj/host/cli/cmd_kernel.o
+# One descriptor run on a tile's memories (ttile_exec.h, tile_exec.c): link $(TILE_EXEC_OBJS) with
+# $(TVEC_FN_OBJS) and $(TNUM_OBJS).
+TILE_EXEC_OBJS := $(O)/obj/sim/tile/tile_exec.o $(TILE_CM_OBJS)
+TESSERA_OBJS += $(TILE_EXEC_OBJS) $(O)/obj/host/cli/cmd_kernel.o
 # The numerics library, unless its own fragment already links it into tessera.
 TESSERA_OBJS += $(filter-out $(TESSERA_OBJS),$(TNUM_OBJS))
 

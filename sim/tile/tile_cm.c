@@ -20,6 +20,7 @@
 
 #include "tessera/gen/hwcfg.h"
 #include "tsim_tile.h" /* the RTL tile's constants: accumulator depth, weight-buffer groups, holds */
+#include "tile_cost.h"
 #include "ttile.h"
 #include "ttile_fn.h"
 
@@ -141,8 +142,7 @@ static int subgroup_free(const struct tsp_stream *st, uint32_t g, int row_read, 
   return 0;
 }
 
-/* Counters of one run over groups [g0, g1) for a pass whose fullest lane has dmax tokens. */
-static void run_cost(const struct tsp_stream *st, enum ttile_kernel kernel, uint32_t g0, uint32_t g1, uint64_t dmax,
+void ttile_cm_run_cost(const struct tsp_stream *st, enum ttile_kernel kernel, uint32_t g0, uint32_t g1, uint64_t dmax,
                      struct ttile_counters *c) {
   uint64_t fill = g1 > g0 ? TCM_FILL : 0, drain = drain_cycles(kernel, g1 > g0);
   uint64_t busy = fill + drain, conflict = 0, memory = drain;
@@ -223,7 +223,7 @@ int ttile_cm_run(const struct ttile_job *job, struct ttile_counters *ctr, char *
   struct ttile_counters c = {0};
   for (uint32_t base = 0; base < m; base += lanes * d) {
     uint32_t tokens = m - base < lanes * d ? m - base : lanes * d;
-    for (uint32_t ch = 0; ch < nchunks; ch++) run_cost(st, job->kernel, cut[ch], cut[ch + 1], (tokens + lanes - 1) / lanes, &c);
+    for (uint32_t ch = 0; ch < nchunks; ch++) ttile_cm_run_cost(st, job->kernel, cut[ch], cut[ch + 1], (tokens + lanes - 1) / lanes, &c);
   }
   free(cut);
   c.cycles = c.busy; /* the job starts at cycle 0 and the tile is busy until its last result */

@@ -170,7 +170,12 @@ static uint32_t div_by_count(uint32_t s, uint32_t df, uint32_t invd) {
 
 void tvec_layernorm_fwd(const uint32_t *x, const uint32_t *gamma, const uint32_t *beta, uint32_t eps, uint32_t *y,
                         uint32_t *mean, uint32_t *rstd, uint32_t rows, uint32_t d) {
-  uint32_t df = tvec_u32_to_f32(d), invd = tvec_recip_u32(d);
+  tvec_layernorm_fwd_inv(x, gamma, beta, eps, tvec_recip_u32(d), y, mean, rstd, rows, d);
+}
+
+void tvec_layernorm_fwd_inv(const uint32_t *x, const uint32_t *gamma, const uint32_t *beta, uint32_t eps,
+                            uint32_t invd, uint32_t *y, uint32_t *mean, uint32_t *rstd, uint32_t rows, uint32_t d) {
+  uint32_t df = tvec_u32_to_f32(d);
   for (uint32_t r = 0; r < rows; r++) {
     const uint32_t *xr = x + (size_t)r * d;
     uint32_t *yr = y + (size_t)r * d;
@@ -295,10 +300,17 @@ uint32_t tvec_bias_correction(uint32_t beta, uint32_t t) {
 int tvec_adamw_update(const struct tvec_adamw *hp, uint32_t *w, const uint32_t *g, uint32_t *m, uint32_t *v,
                       uint16_t *wbf16, uint32_t count) {
   if (!hp || hp->step == 0) return TVEC_EBADARG;
+  tvec_adamw_apply(hp, tvec_bias_correction(hp->beta1, hp->step), tvec_bias_correction(hp->beta2, hp->step), w, g, m,
+                   v, wbf16, count);
+  return TVEC_OK;
+}
+
+void tvec_adamw_apply(const struct tvec_adamw *hp, uint32_t bc1, uint32_t bc2, uint32_t *w, const uint32_t *g,
+                      uint32_t *m, uint32_t *v, uint16_t *wbf16, uint32_t count) {
   uint32_t cwd = tnum_f32_fma(neg(hp->lr), hp->weight_decay, TVEC_F32_ONE); /* 1 - lr wd */
   uint32_t omb1 = sub(TVEC_F32_ONE, hp->beta1), omb2 = sub(TVEC_F32_ONE, hp->beta2);
-  uint32_t ib1 = tnum_f32_recip(tvec_bias_correction(hp->beta1, hp->step));
-  uint32_t ib2 = tnum_f32_recip(tvec_bias_correction(hp->beta2, hp->step));
+  uint32_t ib1 = tnum_f32_recip(bc1);
+  uint32_t ib2 = tnum_f32_recip(bc2);
   uint32_t nlr = neg(hp->lr);
   for (uint32_t a = 0; a < count; a++) {
     uint32_t w1 = tnum_f32_mul(w[a], cwd);
@@ -312,7 +324,6 @@ int tvec_adamw_update(const struct tvec_adamw *hp, uint32_t *w, const uint32_t *
     m[a] = mn, v[a] = vn;
     if (wbf16) wbf16[a] = tnum_f32_to_bf16(w[a]);
   }
-  return TVEC_OK;
 }
 
 /* --- Epilogue ------------------------------------------------------------------------------- */

@@ -1,0 +1,437 @@
+/* ttile_cm_exec: one run of a tile descriptor on a tile's memories (ttile_exec.h; docs/chip.md,
+ * "Tile"; docs/tile.md, "Vector unit").
+ *
+ * Results: the linear kernels through the functional model of ttile_fn.c on the stream that the
+ * weight buffer holds; the vector kernels through the functional models of sim/vec (tvec_fn.h),
+ * one row at a time. Rows live in different regions and a kernel's operand ranges are identical or
+ * disjoint (checked), so row by row gives the same bits as the RTL's column-by-column interleave.
+ * Only the run's rows (r < ntok) are written.
+ *
+ * Cycles: the linear kernels' sequencer model of tile_cm.c (ttile_cm_run_cost); the vector unit's
+ * is docs/tile.md's: every micro-op of the kernel's program is issued once per column it loops
+ * over, for each of the fullest lane's rows in turn, held for at least TEX_VEC_HOLD cycles. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tessera/gen/hwcfg.h"
+#include "tessera/gen/map.h"
+#include "tessera/numerics.h"
+#include "tessera/sparse.h"
+#include "tile_cost.h"
+#include "ttile.h"
+#include "ttile_exec.h"
+#include "ttile_fn.h"
+#include "tvec_fn.h"
+
+#define L TESSERA_CFG_LANES
+#define P TESSERA_CFG_NNZ_PER_CYCLE
+#define S TESSERA_CFG_SUB_BANKS
+#define BANK TESSERA_CFG_LANE_BANK_WORDS
+
+enum {
+  TEX_OK = 0,
+  TEX_UNKNOWN = 2, /* tile.status.code: unknown kernel */
+  TEX_RANGE = 3,   /* operands outside the bank or the weight buffer, or an inconsistent shape */
+  TEX_LABEL = 4,   /* a label outside its row */
+  /* The vector unit: one micro-op per cycle per lane; a micro-op's result is in the lane's register
+   * file 8 cycles after its issue (tnum_fpu_top's latency) and readable in the next cycle, so a
+   * row's next micro-op comes at least 9 cycles after its previous one. */
+  TEX_VEC_HOLD = 9,
+};
+
+static uint32_t kernel_code(uint32_t kernel) {
+  return (kernel & TESSERA_TILE_KERNEL_CODE_MASK) >> TESSERA_TILE_KERNEL_CODE_SHIFT;
+}
+
+/* The fwd epilogue's flags. */
+#define EPI_FLAGS                                                                                                   \
+  (TESSERA_TILE_KERNEL_EPI_BIAS_MASK | TESSERA_TILE_KERNEL_EPI_GELU_MASK | TESSERA_TILE_KERNEL_EPI_RESIDUAL_MASK | \
+   TESSERA_TILE_KERNEL_EPI_SCALE_MASK | TESSERA_TILE_KERNEL_CAST_BF16_MASK)
+
+/* Micro-ops of a vector program (docs/tile.md, "Vector unit"): `fixed` issued once, `per_col`
+ * once per column of the row. The fwd epilogue's depend on its flags. */
+struct vprog {
+  uint32_t fixed, per_col;
+};
+
+static struct vprog vector_program(uint32_t code, uint32_t kernel) {
+  switch (code) {
+  case TESSERA_TILE_KERNEL_FWD: {
+    uint32_t n = 3; /* load Y, multiply by the scale (1.0 without epi_scale), store Y */
+    if (kernel & TESSERA_TILE_KERNEL_EPI_BIAS_MASK) n += 2;
+    if (kernel & TESSERA_TILE_KERNEL_EPI_GELU_MASK) n += 1;
+    if (kernel & TESSERA_TILE_KERNEL_EPI_RESIDUAL_MASK) n += 2;
+    if (kernel & TESSERA_TILE_KERNEL_CAST_BF16_MASK) n += 2;
+    return (struct vprog){0, n};
+  }
+  case TESSERA_TILE_KERNEL_GELU_FWD: return (struct vprog){0, 3};
+  case TESSERA_TILE_KERNEL_GELU_BWD: return (struct vprog){0, 17};
+  case TESSERA_TILE_KERNEL_ADD: return (struct vprog){0, 4};
+  case TESSERA_TILE_KERNEL_SCALE: return (struct vprog){0, 3};
+  case TESSERA_TILE_KERNEL_SOFTMAX_FWD: return (struct vprog){2, 11};
+  case TESSERA_TILE_KERNEL_SOFTMAX_BWD: return (struct vprog){1, 9};
+  case TESSERA_TILE_KERNEL_LAYERNORM_FWD: return (struct vprog){12, 12};
+  case TESSERA_TILE_KERNEL_XENT_FWD: return (struct vprog){21, 7};
+  case TESSERA_TILE_KERNEL_XENT_BWD: return (struct vprog){3, 12};
+  default: return (struct vprog){5, 25}; /* adamw */
+  }
+}
+
+/* Adds a vector program's cycles: every issue slot is held max(tpl, TEX_VEC_HOLD) cycles, and the
+ * run ends one cycle after its last issue. Hold cycles past the fullest lane's rows and that last
+ * cycle are memory stalls (the linear kernels' convention). */
+static void vector_cost(struct vprog pr, uint32_t cols, uint32_t tpl, struct ttile_counters *c) {
+  uint64_t hold = tpl > TEX_VEC_HOLD ? tpl : TEX_VEC_HOLD;
+  uint64_t uops = pr.fixed + (uint64_t)pr.per_col * cols;
+  c->busy += uops * hold + 1;
+  c->stall_memory += uops * (hold - tpl) + 1;
+}
+
+/* A range of region words [off, off + len). */
+struct span {
+  uint32_t off, len;
+};
+
+static int span_fits(struct span a, uint32_t kn) { return (uint64_t)a.off + a.len <= kn; }
+
+static int spans_meet(struct span a, struct span b) {
+  return (uint64_t)a.off < (uint64_t)b.off + b.len && (uint64_t)b.off < (uint64_t)a.off + a.len;
+}
+
+/* Two operands may be the same words (in place) or apart, never partly overlapping: the RTL's
+ * column order would then see some of its own results. */
+static int spans_clash(struct span a, struct span b) {
+  return !(a.off == b.off && a.len == b.len) && spans_meet(a, b);
+}
+
+/* Every pair of the n spans identical or disjoint, and all inside a region of kn words. */
+static int spans_ok(const struct span *sp, uint32_t n, uint32_t kn) {
+  for (uint32_t a = 0; a < n; a++) {
+    if (!span_fits(sp[a], kn)) return 0;
+    for (uint32_t b = 0; b < a; b++)
+      if (spans_clash(sp[a], sp[b])) return 0;
+  }
+  return 1;
+}
+
+/* A vector every lane holds at bank word param (bias; gamma then beta): after the run's regions,
+ * so no result can land on it, and inside the bank. */
+static int param_ok(const struct ttile_desc *d, uint32_t len) {
+  return d->param >= d->tpl * d->kn && (uint64_t)d->param + len <= BANK;
+}
+
+/* Rows of this run: tpl and ntok agree, the regions fit the bank. */
+static int shape_ok(const struct ttile_desc *d, uint32_t code) {
+  if (!d->ntok || d->ntok > 0xffffu || !d->tpl || !d->kn) return 0;
+  if (d->tpl != (d->ntok + L - 1) / L) return 0;
+  if ((uint64_t)d->tpl * d->kn > BANK) return 0;
+  /* fwd, bwd_data and the vector unit keep per-row state in acc_depth entries per lane. */
+  if (code != TESSERA_TILE_KERNEL_BWD_WEIGHT && d->tpl > TESSERA_CFG_ACC_DEPTH) return 0;
+  return 1;
+}
+
+/* The stream held in weight-buffer entries 0 .. ngroups-1 for W of n = kn - k rows and k columns;
+ * TEX_RANGE when it is not one (rows out of range or order, first/last flags that do not match the
+ * rows, a column outside k or twice in a group): the RTL does not check the stream, so this is the
+ * cmodel refusing what the hardware would compute garbage from. */
+static int stream_from_wbuf(const struct ttile_state *ts, const struct ttile_desc *d, struct tsp_stream *st,
+                            uint16_t **wv, uint64_t *nnz) {
+  uint32_t ng = d->ngroups, n = d->kn - d->k;
+  memset(st, 0, sizeof *st);
+  st->n = n, st->k = d->k, st->p = P, st->s = S, st->ngroups = ng;
+  st->row = malloc(sizeof *st->row * (ng + 1));
+  st->flags = malloc(ng + 1);
+  st->col = malloc(sizeof *st->col * ((size_t)ng * P + 1));
+  *wv = malloc(sizeof **wv * ((size_t)ng * P + 1));
+  if (!st->row || !st->flags || !st->col || !*wv) return -1;
+  uint64_t count = 0;
+  for (uint32_t g = 0; g < ng; g++) {
+    uint32_t row = ts->wb_hdr[g] & 0xffffu;
+    if (row >= n || (g && row < st->row[g - 1])) return TEX_RANGE;
+    st->row[g] = (uint16_t)row;
+    st->flags[g] = (uint8_t)((ts->wb_hdr[g] >> 16) & 3u);
+    for (uint32_t a = 0; a < P; a++) {
+      uint32_t slot = ts->wb_slot[g][a];
+      uint16_t j = (uint16_t)(slot >> 16);
+      st->col[(size_t)g * P + a] = j;
+      (*wv)[(size_t)g * P + a] = (uint16_t)slot;
+      if (j == TSP_EMPTY) continue;
+      if (j >= d->k) return TEX_RANGE;
+      for (uint32_t b = 0; b < a; b++)
+        if (st->col[(size_t)g * P + b] == j) return TEX_RANGE;
+      count++;
+    }
+  }
+  for (uint32_t g = 0; g < ng; g++) {
+    int first = g == 0 || st->row[g - 1] != st->row[g];
+    int last = g + 1 == ng || st->row[g + 1] != st->row[g];
+    if (!!(st->flags[g] & TSP_FIRST) != first || !!(st->flags[g] & TSP_LAST) != last) return TEX_RANGE;
+  }
+  st->nnz = (uint32_t)count;
+  *nnz = count;
+  return TEX_OK;
+}
+
+static void free_stream(struct tsp_stream *st, uint16_t *wv) {
+  free(st->row), free(st->flags), free(st->col), free(wv);
+}
+
+/* Word `off` of row r's region. */
+static uint32_t *region(struct ttile_state *ts, const struct ttile_desc *d, uint32_t r, uint32_t off) {
+  return &ts->bank[r % L][(size_t)(r / L) * d->kn + off];
+}
+
+/* Operand checks of the fwd epilogue (TEX_RANGE or TEX_OK). */
+static int epilogue_ok(const struct ttile_desc *d) {
+  uint32_t n = d->kn - d->k;
+  if ((d->kernel & TESSERA_TILE_KERNEL_EPI_BIAS_MASK) && !param_ok(d, n)) return 0;
+  if (d->kernel & TESSERA_TILE_KERNEL_EPI_RESIDUAL_MASK) {
+    struct span sp[2] = {{d->k, n}, {d->off_a, n}};
+    if (!spans_ok(sp, 2, d->kn)) return 0;
+  }
+  return 1;
+}
+
+/* The fwd epilogue on every Y word of the run's rows, in tvec_epilogue_apply's order. */
+static int run_epilogue(struct ttile_state *ts, const struct ttile_desc *d) {
+  uint32_t n = d->kn - d->k;
+  uint32_t *acc = malloc(sizeof *acc * n * 2u), *res = acc + n;
+  if (!acc) return -1;
+  for (uint32_t r = 0; r < d->ntok; r++) {
+    struct tvec_epilogue ep = {
+        .bias = (d->kernel & TESSERA_TILE_KERNEL_EPI_BIAS_MASK) ? &ts->bank[r % L][d->param] : NULL,
+        .act = (d->kernel & TESSERA_TILE_KERNEL_EPI_GELU_MASK) ? TVEC_ACT_GELU : TVEC_ACT_NONE,
+        .residual = NULL,
+        .scale = (d->kernel & TESSERA_TILE_KERNEL_EPI_SCALE_MASK) ? d->s[0] : TVEC_F32_ONE,
+        .cast = (d->kernel & TESSERA_TILE_KERNEL_CAST_BF16_MASK) ? TVEC_CAST_BF16 : TVEC_CAST_F32,
+    };
+    memcpy(acc, region(ts, d, r, d->k), sizeof *acc * n);
+    if (d->kernel & TESSERA_TILE_KERNEL_EPI_RESIDUAL_MASK) {
+      memcpy(res, region(ts, d, r, d->off_a), sizeof *res * n);
+      ep.residual = res;
+    }
+    tvec_epilogue_apply(&ep, acc, region(ts, d, r, d->k), 1, n);
+  }
+  free(acc);
+  return 0;
+}
+
+/* fwd, bwd_data, bwd_weight. */
+static int exec_linear(struct ttile_state *ts, const struct ttile_desc *d, uint32_t code, struct ttile_counters *c) {
+  if (!d->k || d->k >= d->kn || d->ngroups > TTILE_GROUPS) return TEX_RANGE;
+  if (code == TESSERA_TILE_KERNEL_FWD && (d->kernel & EPI_FLAGS) && !epilogue_ok(d)) return TEX_RANGE;
+  struct tsp_stream st;
+  uint16_t *wv = NULL;
+  uint64_t nnz = 0;
+  int rc = stream_from_wbuf(ts, d, &st, &wv, &nnz);
+  if (rc) {
+    free_stream(&st, wv);
+    return rc;
+  }
+  uint32_t m = d->ntok, k = d->k, n = d->kn - d->k, ng = d->ngroups;
+  uint32_t *x = malloc(sizeof *x * ((size_t)m * (k + n) + (size_t)ng * P + 1));
+  if (!x) {
+    free_stream(&st, wv);
+    return -1;
+  }
+  uint32_t *y = x + (size_t)m * k, *dwv = y + (size_t)m * n; /* y: Y or dY, token-major */
+  for (uint32_t r = 0; r < m; r++) {
+    memcpy(x + (size_t)r * k, region(ts, d, r, 0), sizeof *x * k);
+    memcpy(y + (size_t)r * n, region(ts, d, r, k), sizeof *y * n);
+  }
+  if (code == TESSERA_TILE_KERNEL_FWD) {
+    /* Y words of rows of W without a group are not written (ttile_fn_fwd gives +0 there). */
+    uint8_t *has = calloc(n, 1);
+    if (!has) rc = -1;
+    for (uint32_t g = 0; g < ng && has; g++) has[st.row[g]] = 1;
+    uint32_t *yo = has ? malloc(sizeof *yo * ((size_t)m * n + 1)) : NULL;
+    if (has && !yo) rc = -1;
+    if (yo) {
+      ttile_fn_fwd(&st, wv, x, m, yo);
+      for (uint32_t r = 0; r < m; r++)
+        for (uint32_t i = 0; i < n; i++)
+          if (has[i]) *region(ts, d, r, k + i) = yo[(size_t)r * n + i];
+      if (d->kernel & EPI_FLAGS) rc = run_epilogue(ts, d);
+    }
+    free(yo), free(has);
+  } else if (code == TESSERA_TILE_KERNEL_BWD_DATA) {
+    ttile_fn_bwd_data(&st, wv, y, m, x);
+    for (uint32_t r = 0; r < m; r++) memcpy(region(ts, d, r, 0), x + (size_t)r * k, sizeof *x * k);
+  } else {
+    for (uint32_t g = 0; g < ng; g++) memcpy(dwv + (size_t)g * P, ts->gbuf[g], sizeof *dwv * P);
+    ttile_fn_bwd_weight(&st, y, x, m, L, d->tpl, dwv);
+    /* An empty slot's lane chains stay +0: the RTL adds that tree of zeros onto its dW too. */
+    for (uint32_t g = 0; g < ng; g++)
+      for (uint32_t a = 0; a < P; a++)
+        ts->gbuf[g][a] = st.col[(size_t)g * P + a] == TSP_EMPTY ? tnum_f32_add(ts->gbuf[g][a], 0) : dwv[(size_t)g * P + a];
+  }
+  if (!rc) {
+    ttile_cm_run_cost(&st, code == TESSERA_TILE_KERNEL_FWD ? TTILE_FWD : code == TESSERA_TILE_KERNEL_BWD_DATA ? TTILE_BWD_DATA : TTILE_BWD_WEIGHT,
+                      0, ng, d->tpl, c);
+    c->macs = nnz * m;
+    if (code == TESSERA_TILE_KERNEL_FWD && (d->kernel & EPI_FLAGS)) vector_cost(vector_program(code, d->kernel), n, d->tpl, c);
+  }
+  free(x);
+  free_stream(&st, wv);
+  return rc;
+}
+
+/* Operand checks of a vector kernel: TEX_RANGE, TEX_LABEL or TEX_OK. */
+static int vector_check(const struct ttile_state *ts, const struct ttile_desc *d, uint32_t code) {
+  uint32_t cols = d->cols, kn = d->kn;
+  if (!cols) return TEX_RANGE;
+  struct span a = {d->off_a, cols}, b = {d->off_b, cols}, cc = {d->off_c, cols}, dd = {d->off_d, cols};
+  switch (code) {
+  case TESSERA_TILE_KERNEL_GELU_FWD:
+  case TESSERA_TILE_KERNEL_SCALE:
+  case TESSERA_TILE_KERNEL_SOFTMAX_FWD:
+  case TESSERA_TILE_KERNEL_XENT_BWD: {
+    struct span sp[2] = {a, b};
+    if (!spans_ok(sp, 2, kn)) return TEX_RANGE;
+    break;
+  }
+  case TESSERA_TILE_KERNEL_GELU_BWD:
+  case TESSERA_TILE_KERNEL_ADD:
+  case TESSERA_TILE_KERNEL_SOFTMAX_BWD: {
+    struct span sp[3] = {a, b, cc};
+    if (!spans_ok(sp, 3, kn)) return TEX_RANGE;
+    break;
+  }
+  case TESSERA_TILE_KERNEL_LAYERNORM_FWD: {
+    /* mean and rstd are written before the last pass reads A: apart from A and B. */
+    struct span sp[2] = {a, b}, stats = {d->off_c, 2};
+    if (!spans_ok(sp, 2, kn) || !span_fits(stats, kn) || !param_ok(d, 2 * cols)) return TEX_RANGE;
+    if (spans_meet(stats, a) || spans_meet(stats, b)) return TEX_RANGE;
+    break;
+  }
+  case TESSERA_TILE_KERNEL_XENT_FWD:
+    if (!span_fits(a, kn) || d->off_c >= kn || d->off_d >= kn) return TEX_RANGE;
+    break;
+  default: { /* adamw */
+    struct span sp[5] = {a, b, cc, dd, {d->param, cols}};
+    if (!spans_ok(sp, 5, kn)) return TEX_RANGE;
+    break;
+  }
+  }
+  if (code == TESSERA_TILE_KERNEL_XENT_BWD && d->off_c >= kn) return TEX_RANGE;
+  if (code == TESSERA_TILE_KERNEL_XENT_FWD || code == TESSERA_TILE_KERNEL_XENT_BWD)
+    for (uint32_t r = 0; r < d->ntok; r++)
+      if (ts->bank[r % L][(size_t)(r / L) * kn + d->off_c] >= cols) return TEX_LABEL;
+  return TEX_OK;
+}
+
+/* The causal offset of run row r for tvec_row_valid(0, ...): row r (global row0 + r) keeps columns
+ * c <= row0 + r + s1, clamped so that it fits an int32 without changing the valid count. */
+static int32_t causal_offset(const struct ttile_desc *d, uint32_t r) {
+  int64_t o = (int64_t)d->row0 + r + (int32_t)d->s[1];
+  if (o < -1) o = -1;
+  if (o > (int64_t)d->cols) o = d->cols;
+  return (int32_t)o;
+}
+
+static int exec_vector(struct ttile_state *ts, const struct ttile_desc *d, uint32_t code, struct ttile_counters *c) {
+  int rc = vector_check(ts, d, code);
+  if (rc) return rc;
+  uint32_t cols = d->cols;
+  uint32_t *t = malloc(sizeof *t * (size_t)cols * 5);
+  uint16_t *wb = malloc(sizeof *wb * cols);
+  if (!t || !wb) {
+    free(t), free(wb);
+    return -1;
+  }
+  uint32_t *ta = t, *tb = t + cols, *tc = t + 2 * (size_t)cols, *td = t + 3 * (size_t)cols, *to = t + 4 * (size_t)cols;
+  bool causal = (d->kernel & TESSERA_TILE_KERNEL_CAUSAL_MASK) != 0;
+  size_t bytes = sizeof *t * cols;
+  for (uint32_t r = 0; r < d->ntok; r++) {
+    uint32_t l = r % L;
+    memcpy(ta, region(ts, d, r, d->off_a), bytes);
+    switch (code) {
+    case TESSERA_TILE_KERNEL_GELU_FWD:
+      tvec_gelu_fwd(ta, to, cols);
+      memcpy(region(ts, d, r, d->off_b), to, bytes);
+      break;
+    case TESSERA_TILE_KERNEL_GELU_BWD:
+      memcpy(tb, region(ts, d, r, d->off_b), bytes);
+      tvec_gelu_bwd(ta, tb, to, cols);
+      memcpy(region(ts, d, r, d->off_c), to, bytes);
+      break;
+    case TESSERA_TILE_KERNEL_ADD:
+      memcpy(tb, region(ts, d, r, d->off_b), bytes);
+      tvec_residual_add(ta, tb, to, cols);
+      memcpy(region(ts, d, r, d->off_c), to, bytes);
+      break;
+    case TESSERA_TILE_KERNEL_SCALE:
+      tvec_scale(ta, d->s[0], to, cols);
+      memcpy(region(ts, d, r, d->off_b), to, bytes);
+      break;
+    case TESSERA_TILE_KERNEL_SOFTMAX_FWD:
+      tvec_softmax_fwd(ta, to, 1, cols, causal, causal_offset(d, r));
+      memcpy(region(ts, d, r, d->off_b), to, bytes);
+      break;
+    case TESSERA_TILE_KERNEL_SOFTMAX_BWD:
+      memcpy(tb, region(ts, d, r, d->off_b), bytes);
+      tvec_softmax_bwd(ta, tb, to, 1, cols, causal, causal_offset(d, r));
+      memcpy(region(ts, d, r, d->off_c), to, bytes);
+      break;
+    case TESSERA_TILE_KERNEL_LAYERNORM_FWD: {
+      uint32_t mean, rstd;
+      tvec_layernorm_fwd_inv(ta, &ts->bank[l][d->param], &ts->bank[l][d->param + cols], d->s[0], d->s[1], to, &mean,
+                             &rstd, 1, cols);
+      *region(ts, d, r, d->off_c) = mean;
+      *region(ts, d, r, d->off_c + 1) = rstd;
+      memcpy(region(ts, d, r, d->off_b), to, bytes);
+      break;
+    }
+    case TESSERA_TILE_KERNEL_XENT_FWD: {
+      uint32_t label = *region(ts, d, r, d->off_c), loss = 0;
+      tvec_cross_entropy_fwd(ta, &label, &loss, 1, cols);
+      *region(ts, d, r, d->off_d) = loss;
+      break;
+    }
+    case TESSERA_TILE_KERNEL_XENT_BWD: {
+      uint32_t label = *region(ts, d, r, d->off_c);
+      tvec_cross_entropy_bwd(ta, &label, d->s[0], to, 1, cols);
+      memcpy(region(ts, d, r, d->off_b), to, bytes);
+      break;
+    }
+    default: { /* adamw: stores in the RTL's order w, m, v, bf16 copy (identical spans: the last wins) */
+      struct tvec_adamw hp = {.lr = d->s[0], .beta1 = d->s[1], .beta2 = d->s[2], .eps = d->s[3], .weight_decay = d->s[4]};
+      memcpy(tb, region(ts, d, r, d->off_b), bytes);
+      memcpy(tc, region(ts, d, r, d->off_c), bytes);
+      memcpy(td, region(ts, d, r, d->off_d), bytes);
+      tvec_adamw_apply(&hp, d->s[5], d->s[6], ta, tb, tc, td, wb, cols);
+      memcpy(region(ts, d, r, d->off_a), ta, bytes);
+      memcpy(region(ts, d, r, d->off_c), tc, bytes);
+      memcpy(region(ts, d, r, d->off_d), td, bytes);
+      for (uint32_t a = 0; a < cols; a++) *region(ts, d, r, d->param + a) = (uint32_t)wb[a] << 16;
+      break;
+    }
+    }
+  }
+  free(t), free(wb);
+  vector_cost(vector_program(code, d->kernel), cols, d->tpl, c);
+  return TEX_OK;
+}
+
+int ttile_cm_exec(struct ttile_state *st, const struct ttile_desc *d, struct ttile_counters *ctr) {
+  if (!st || !d || !ctr) return -1;
+  struct ttile_counters c = {0};
+  uint32_t code = kernel_code(d->kernel);
+  int rc;
+  if (code >= TESSERA_TILE_KERNEL_COUNT)
+    rc = TEX_UNKNOWN;
+  else if (!shape_ok(d, code))
+    rc = TEX_RANGE;
+  else if (code <= TESSERA_TILE_KERNEL_BWD_WEIGHT)
+    rc = exec_linear(st, d, code, &c);
+  else
+    rc = exec_vector(st, d, code, &c);
+  if (rc) {
+    memset(ctr, 0, sizeof *ctr);
+    ctr->cycles = ctr->busy = 1;
+    return rc;
+  }
+  c.cycles = c.busy;
+  *ctr = c;
+  return TEX_OK;
+}
