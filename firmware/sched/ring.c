@@ -98,8 +98,11 @@ static void run_cmd(struct tfw_ring *r, struct tproto_cpl *cpl) {
   const struct tproto_cmd *cmd = &r->buf.cmd;
   struct tfw_verr err = {0u, 0u, TPROTO_NO_INDEX, TPROTO_NO_INDEX};
   uint32_t n_ops = cmd->n_ops <= TPROTO_MAX_OPS ? cmd->n_ops : TPROTO_MAX_OPS;
+  if (r->sched.cmd != NULL) n_ops = 1u; /* one call for the whole group */
   for (uint32_t op = 0; op < n_ops; op++) {
-    int rc = r->sched.op != NULL ? r->sched.op(r->sched.ctx, cmd, cpl->cmd_index, op, &err) : 0;
+    int rc = r->sched.cmd != NULL  ? r->sched.cmd(r->sched.ctx, cmd, cpl->cmd_index, &err)
+             : r->sched.op != NULL ? r->sched.op(r->sched.ctx, cmd, cpl->cmd_index, op, &err)
+                                   : 0;
     if (rc != 0) {
       cpl->status = TPROTO_ST_FAILED;
       cpl->error = (uint16_t)rc;

@@ -1,7 +1,7 @@
 /* The firmware's command-ring consumer (docs/protocol.md, "Ring processing").
  *
  * tfw_ring_poll() reads the ring control block through a struct tfw_port, takes each new command,
- * validates it (tfw_validate_cmd), hands each op of the fusion group to a scheduler, posts one
+ * validates it (tfw_validate_cmd), hands the fusion group to a scheduler, posts one
  * completion per command and advances cmd_tail / cpl_head. It loops only up to fixed bounds, reads
  * only the control block and the command ring, and writes only the firmware's words of the control
  * block and the completion ring. Plain C11 without a C library (built for rv32im and the host). */
@@ -36,11 +36,15 @@
 #define TFW_RING_CMD_TAIL_OFF ((uint32_t)offsetof(struct tproto_ring, cmd_tail))
 #define TFW_RING_CPL_HEAD_OFF ((uint32_t)offsetof(struct tproto_ring, cpl_head))
 
-/* The scheduler the ring hands each op to. op() returns 0, or an enum tproto_error with *err
- * filled (the command then completes FAILED with that error). */
+/* The scheduler the ring hands each validated command to. cmd() runs the whole command (the
+ * fusion group: it needs every op and the dependencies at once; tfw_sched_run of tfw_sched.h).
+ * When cmd is NULL, op() is called for each op in order instead (the stub below). Both return 0,
+ * or an enum tproto_error with *err filled (the command then completes FAILED with that error;
+ * with op(), later ops are not run). */
 struct tfw_sched_if {
   void *ctx;
   int (*op)(void *ctx, const struct tproto_cmd *cmd, uint32_t cmd_index, uint32_t op, struct tfw_verr *err);
+  int (*cmd)(void *ctx, const struct tproto_cmd *cmd, uint32_t cmd_index, struct tfw_verr *err);
 };
 
 /* The stub scheduler: records what it would run. Op i of a command runs on tile

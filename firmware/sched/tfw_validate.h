@@ -43,4 +43,10 @@ struct tfw_verr {
  * enum tproto_error, also stored in *err (err may be NULL). allocs NULL is an empty table. */
 int tfw_validate_cmd(const void *buf, size_t len, const struct tfw_alloc_table *allocs, struct tfw_verr *err);
 
+/* Operand roles of an opcode with its flags: bit i set when operand slot i (< n_operands) is read
+ * (tfw_operand_reads) or written (tfw_operand_writes) by the op; both for an in-place update
+ * (ADAMW's param and moments, an accumulated output). 0 for an unknown opcode. */
+uint32_t tfw_operand_reads(uint32_t opcode, uint32_t flags, uint32_t n_operands);
+uint32_t tfw_operand_writes(uint32_t opcode, uint32_t flags, uint32_t n_operands);
+
 #endif /* TFW_VALIDATE_H */

@@ -98,7 +98,8 @@ static const struct op_rule op_rules[TPROTO_OP_COUNT] = {
   [TPROTO_OP_EMBED_BWD] = {TPROTO_OPF_ACCUM, 3, 0, 0,
                            {R2(DT_F32, SY_M, SY_D), R1(DT_I32, SY_M), R2(DT_F32, SY_V, SY_D)}},
   [TPROTO_OP_RESIDUAL_ADD] = {0, 3, 0, 0, {RE(DT_ACT), RE(DT_ACT), RE(DT_ACT)}},
-  [TPROTO_OP_ADAMW] = {0, 4, 1, 7, {RE(DT_F32), RE(DT_F32), RE(DT_F32), RE(DT_F32)}},
+  [TPROTO_OP_ADAMW] = {TPROTO_OPF_BF16_COPY, 4, 1, 7,
+                       {RE(DT_F32), RE(DT_F32), RE(DT_F32), RE(DT_F32), RE(DT(TPROTO_DT_BF16))}},
   [TPROTO_OP_COPY] = {0, 2, 0, 0, {RE(DT_ANY), RE(DT_ANY)}},
 };
 
@@ -109,6 +110,7 @@ static uint32_t operand_count(uint32_t opcode, uint32_t flags) {
     if (flags & TPROTO_EPI_BIAS) n++;
     if (flags & TPROTO_EPI_RESIDUAL) n++;
   }
+  if (opcode == TPROTO_OP_ADAMW && (flags & TPROTO_OPF_BF16_COPY)) n++;
   return n;
 }
 
@@ -116,6 +118,47 @@ static uint32_t operand_count(uint32_t opcode, uint32_t flags) {
 static const struct operand_rule *rule_of(uint32_t opcode, uint32_t flags, uint32_t i) {
   if (opcode == TPROTO_OP_LINEAR_FWD && i == 4u && !(flags & TPROTO_EPI_BIAS)) return &op_rules[opcode].operand[5];
   return &op_rules[opcode].operand[i];
+}
+
+/* Operand roles (bit i: operand slot i as counted by n_operands): what the op reads and what it
+ * writes. An operand in both is updated in place (read first). Used by the transient-tensor rule. */
+static uint32_t operand_reads(uint32_t opcode, uint32_t flags) {
+  uint32_t acc = (flags & TPROTO_OPF_ACCUM) != 0u;
+  switch (opcode) {
+  case TPROTO_OP_LINEAR_FWD: return 0x37u;            /* X S WV, B and/or R in slots 4, 5 */
+  case TPROTO_OP_LINEAR_BWD_DATA:
+  case TPROTO_OP_LINEAR_BWD_WEIGHT: return 0x07u | (acc << 3);
+  case TPROTO_OP_GELU_FWD: case TPROTO_OP_SOFTMAX: case TPROTO_OP_COPY: return 0x01u;
+  case TPROTO_OP_GELU_BWD: case TPROTO_OP_XENT_FWD: case TPROTO_OP_XENT_BWD: case TPROTO_OP_EMBED_FWD:
+  case TPROTO_OP_RESIDUAL_ADD: return 0x03u;
+  case TPROTO_OP_EMBED_BWD: return 0x03u | (acc << 2);
+  case TPROTO_OP_LAYERNORM_FWD: return 0x07u;
+  case TPROTO_OP_LAYERNORM_BWD: return 0x1Fu | (acc ? 0xC0u : 0u);
+  case TPROTO_OP_ADAMW: return 0x0Fu;
+  default: return 0u;
+  }
+}
+static uint32_t operand_writes(uint32_t opcode) {
+  switch (opcode) {
+  case TPROTO_OP_LINEAR_FWD: case TPROTO_OP_LINEAR_BWD_DATA: case TPROTO_OP_LINEAR_BWD_WEIGHT: return 0x08u;
+  case TPROTO_OP_GELU_FWD: case TPROTO_OP_SOFTMAX: case TPROTO_OP_COPY: return 0x02u;
+  case TPROTO_OP_GELU_BWD: case TPROTO_OP_XENT_FWD: case TPROTO_OP_XENT_BWD: case TPROTO_OP_EMBED_FWD:
+  case TPROTO_OP_EMBED_BWD: case TPROTO_OP_RESIDUAL_ADD: return 0x04u;
+  case TPROTO_OP_LAYERNORM_FWD: return 0x38u;
+  case TPROTO_OP_LAYERNORM_BWD: return 0xE0u;
+  case TPROTO_OP_ADAMW: return 0x1Du;                 /* param, m, v, and the bf16 copy */
+  default: return 0u;
+  }
+}
+
+uint32_t tfw_operand_reads(uint32_t opcode, uint32_t flags, uint32_t n_operands) {
+  uint32_t mask = n_operands >= 32u ? 0xFFFFFFFFu : (1u << n_operands) - 1u;
+  return opcode < TPROTO_OP_COUNT ? operand_reads(opcode, flags) & mask : 0u;
+}
+uint32_t tfw_operand_writes(uint32_t opcode, uint32_t flags, uint32_t n_operands) {
+  uint32_t mask = n_operands >= 32u ? 0xFFFFFFFFu : (1u << n_operands) - 1u;
+  (void)flags;
+  return opcode < TPROTO_OP_COUNT ? operand_writes(opcode) & mask : 0u;
 }
 
 /* --- fp32 bit-pattern predicates (the firmware has no FPU) -------------------------------------- */
@@ -147,7 +190,7 @@ static int check_tensor(const uint8_t *b, uint32_t t, const struct tfw_alloc_tab
   uint32_t esize = tproto_dtype_bytes(dt);
   if (!esize) return fail(err, TPROTO_E_DTYPE, T_OFF(t, dtype), NOI, t);
   if (rank == 0u || rank > TPROTO_MAX_RANK) return fail(err, TPROTO_E_RANK, T_OFF(t, rank), NOI, t);
-  if (rd16(b, T_OFF(t, reserved0))) return fail(err, TPROTO_E_RESERVED, T_OFF(t, reserved0), NOI, t);
+  if (rd16(b, T_OFF(t, flags)) & ~(uint32_t)TPROTO_TF_ALL) return fail(err, TPROTO_E_RESERVED, T_OFF(t, flags), NOI, t);
   /* Largest element offset: sum of (shape - 1) * stride. Each product of two 32-bit values fits 64
    * bits; the sum is checked for carry. */
   uint64_t last = 0;
@@ -185,7 +228,7 @@ static int check_tensor(const uint8_t *b, uint32_t t, const struct tfw_alloc_tab
 }
 
 /* --- One operation ----------------------------------------------------------------------------- */
-static int check_op(const uint8_t *b, uint32_t o, uint32_t n_tensors, struct tfw_verr *err) {
+static int check_op(const uint8_t *b, uint32_t o, uint32_t n_tensors, uint32_t *written, struct tfw_verr *err) {
   uint32_t opcode = rd16(b, O_OFF(o, opcode)), flags = rd16(b, O_OFF(o, flags));
   if (opcode == TPROTO_OP_INVALID || opcode >= TPROTO_OP_COUNT)
     return fail(err, TPROTO_E_OPCODE, O_OFF(o, opcode), o, NOI);
@@ -279,6 +322,17 @@ static int check_op(const uint8_t *b, uint32_t o, uint32_t n_tensors, struct tfw
       return fail(err, TPROTO_E_PARAM, O_OFF(o, scalar) + 4u * j, o, NOI);
     }
   }
+
+  /* Transient tensors (1.1): every operand the op reads must have been written by an earlier op;
+   * then the op's outputs count as written. */
+  uint32_t rd = tfw_operand_reads(opcode, flags, nops), wr = tfw_operand_writes(opcode, flags, nops);
+  for (uint32_t i = 0; i < nops; i++) {
+    uint32_t t = rd8(b, O_OFF(o, operand) + i);
+    if ((rd >> i & 1u) && (rd16(b, T_OFF(t, flags)) & TPROTO_TF_TRANSIENT) && !(*written >> t & 1u))
+      return fail(err, TPROTO_E_DEP, O_OFF(o, operand) + i, o, t);
+  }
+  for (uint32_t i = 0; i < nops; i++)
+    if (wr >> i & 1u) *written |= 1u << rd8(b, O_OFF(o, operand) + i);
   return 0;
 }
 
@@ -315,8 +369,9 @@ int tfw_validate_cmd(const void *buf, size_t len, const struct tfw_alloc_table *
     int rc = check_tensor(b, t, allocs, err);
     if (rc) return rc;
   }
+  uint32_t written = 0u;
   for (uint32_t o = 0; o < no; o++) {
-    int rc = check_op(b, o, nt, err);
+    int rc = check_op(b, o, nt, &written, err);
     if (rc) return rc;
   }
   return 0;

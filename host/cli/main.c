@@ -18,6 +18,7 @@ static const struct command commands[] = {
     {"fpu", cmd_fpu, "evaluate numerics operations from stdin on the RTL units or the C library"},
     {"sparse-stats", cmd_sparse_stats, "build a sparse mask and the tile's nonzero stream; report cycles and conflicts"},
     {"kernel", cmd_kernel, "run a linear-layer kernel on one tile (rtl vs cmodel vs float64); cycles, utilisation"},
+    {"mlp", cmd_mlp, "train a sparse MLP on the device (driver -> firmware -> DMA and tiles); losses, cycles"},
 };
 
 static void usage(FILE *f) {

@@ -80,6 +80,24 @@ int tiss_csr_read(const tiss *s, unsigned csr, uint32_t *v);
 /* 1 while the hart sleeps in wfi. */
 int tiss_sleeping(const tiss *s);
 
+/* Device bus: loads and stores outside IMEM, DMEM, simctrl and the timer go to these callbacks
+ * (the chip's hostif, DMA, tiles and DRAM window). addr is the byte address, size 1, 2 or 4 (the
+ * access is naturally aligned), values are right-aligned (a load's value is zero-extended by the
+ * callback and sign-extended by the ISS as the instruction asks). A nonzero return is a bus error:
+ * the ISS faults with the address and the PC, as for an access outside the map. *extra_cycles
+ * (0 on entry) adds to the instruction's cost. The callbacks may read tiss_cycles() (the cycle at
+ * which the instruction started) and call tiss_request_stop(). NULL callbacks: accesses outside the
+ * ISS's blocks fault as before. Stores to IMEM fault before reaching the bus. */
+typedef int (*tiss_bus_read_fn)(void *ctx, uint32_t addr, uint32_t size, uint32_t *v, uint32_t *extra_cycles);
+typedef int (*tiss_bus_write_fn)(void *ctx, uint32_t addr, uint32_t size, uint32_t v, uint32_t *extra_cycles);
+void tiss_set_bus(tiss *s, tiss_bus_read_fn rd, tiss_bus_write_fn wr, void *ctx);
+/* Make tiss_run return TISS_RUNNING after the current instruction (a device saw something the
+ * caller must look at: a host interrupt, a firmware state change). */
+void tiss_request_stop(tiss *s);
+/* After TISS_MAX_CYCLES: make the hart runnable again (tiss_run goes on where it stopped). Other
+ * states are kept. */
+void tiss_resume(tiss *s);
+
 /* CSR numbers. */
 enum {
   TISS_CSR_MSTATUS = 0x300, TISS_CSR_MISA = 0x301, TISS_CSR_MIE = 0x304, TISS_CSR_MTVEC = 0x305,

@@ -52,6 +52,10 @@ struct tiss {
   size_t con_len, con_cap;
   void (*con_fn)(void *ctx, char c);
   void *con_ctx;
+  tiss_bus_read_fn bus_rd; /* device bus beyond the ISS's own blocks, or NULL */
+  tiss_bus_write_fn bus_wr;
+  void *bus_ctx;
+  int stop_req; /* tiss_request_stop: leave tiss_run after this instruction */
   char err[256];
 };
 
@@ -86,7 +90,7 @@ static void update_stop(tiss *s) {
     else if (s->mie & MIP_MTIP) at = timer_due(s);
   }
   s->irq_at = at;
-  s->stop_at = s->state != TISS_RUNNING || s->sleeping ? 0 : (at < s->max_cycles ? at : s->max_cycles);
+  s->stop_at = s->state != TISS_RUNNING || s->sleeping || s->stop_req ? 0 : (at < s->max_cycles ? at : s->max_cycles);
 }
 
 static void console_put(tiss *s, char c) {
@@ -171,8 +175,22 @@ static void csr_put(tiss *s, unsigned csr, uint32_t v) {
 
 /* ---- memory-mapped blocks ------------------------------------------------------------------- */
 
-/* Read the aligned word at addr from simctrl or the timer. 0 on success, -1 after a fault. */
-static int mmio_read(tiss *s, uint32_t addr, uint32_t *v) {
+/* A load outside the ISS's own blocks goes to the device bus when there is one: the value comes back
+ * right-aligned and is placed in its byte lanes of the word (the caller shifts it out again). */
+static int bus_read(tiss *s, uint32_t addr, uint32_t size, uint32_t *v) {
+  uint32_t x = 0, extra = 0;
+  if (s->bus_rd(s->bus_ctx, addr, size, &x, &extra)) {
+    fault(s, "bus error: load", addr);
+    return -1;
+  }
+  *v = x << (addr & 3u) * 8u;
+  s->cycles += extra;
+  return 0;
+}
+
+/* Read the aligned word at addr from simctrl or the timer (or `size` bytes at addr from the device
+ * bus). 0 on success, -1 after a fault. */
+static int mmio_read(tiss *s, uint32_t addr, uint32_t size, uint32_t *v) {
   uint32_t w = addr & ~3u;
   if (w - TESSERA_SIMCTRL_BASE < TESSERA_SIMCTRL_SIZE) {
     switch (w - TESSERA_SIMCTRL_BASE) {
@@ -197,6 +215,7 @@ static int mmio_read(tiss *s, uint32_t addr, uint32_t *v) {
     default: fault(s, "bus error: no timer register", addr); return -1;
     }
   }
+  if (s->bus_rd != NULL) return bus_read(s, addr, size, v);
   fault(s, "access outside the memory map: load", addr);
   return -1;
 }
@@ -252,6 +271,17 @@ static int mmio_write(tiss *s, uint32_t addr, uint32_t data, unsigned strb) {
   if (w - TESSERA_IMEM_BASE < TESSERA_IMEM_SIZE) {
     fault(s, "bus error: store to IMEM (read-only on the data bus)", addr);
     return -1;
+  }
+  if (s->bus_wr != NULL) {
+    /* The device bus takes the store as (address, size, right-aligned value). */
+    uint32_t size = strb == 15u ? 4u : (strb == 3u || strb == 12u) ? 2u : 1u, extra = 0;
+    uint32_t v = data >> (addr & 3u) * 8u;
+    if (s->bus_wr(s->bus_ctx, addr, size, v, &extra)) {
+      fault(s, "bus error: store", addr);
+      return -1;
+    }
+    s->cycles += extra;
+    return 0;
   }
   fault(s, "access outside the memory map: store", addr);
   return -1;
@@ -348,7 +378,7 @@ static ALWAYS_INLINE void exec_one(tiss *s, struct tsim_retire *r, const int rec
     if (ad & ((1u << size) - 1u)) { cause = CAUSE_MISALIGNED_LOAD, tval = ad; goto trap; }
     uint8_t *p = ram(s, ad & ~3u, 0);
     if (LIKELY(p != NULL)) memcpy(&w, p, 4);
-    else if (mmio_read(s, ad, &w)) return;
+    else if (mmio_read(s, ad, 1u << size, &w)) return;
     w >>= (ad & 3u) * 8;
     switch (f3) {
     case 0: val = (uint32_t)(int32_t)(int8_t)w; break;
@@ -544,7 +574,7 @@ void tiss_reset(tiss *s) {
   s->mstatus = s->mtvec = s->mepc = s->mcause = s->mtval = s->mie = s->mscratch = 0;
   s->simctrl_cycle_hi = 0;
   s->load_rd = 0;
-  s->ext_irq = s->sleeping = s->timing_read = 0;
+  s->ext_irq = s->sleeping = s->timing_read = s->stop_req = 0;
   s->state = TISS_RUNNING;
   s->exit_code = 0;
   s->con_len = 0;
@@ -649,10 +679,12 @@ tiss_state tiss_take_interrupt(tiss *s, uint32_t cause, struct tsim_retire *r) {
 
 tiss_state tiss_run(tiss *s, uint64_t max_cycles) {
   s->max_cycles = max_cycles;
+  s->stop_req = 0;
   update_stop(s);
   while (s->state == TISS_RUNNING) {
     while (LIKELY(s->cycles < s->stop_at)) exec_one(s, NULL, 0);
     if (s->state != TISS_RUNNING) break;
+    if (s->stop_req) break;
     if (s->sleeping && !wake(s, max_cycles)) {
       set_msg(s, "stopped at the cycle limit %" PRIu64 " at pc 0x%08" PRIx32 " (sleeping in wfi)", s->cycles, s->pc);
       s->state = TISS_MAX_CYCLES;
@@ -672,8 +704,28 @@ tiss_state tiss_run(tiss *s, uint64_t max_cycles) {
     if (s->stop_at <= s->cycles) exec_one(s, NULL, 0); /* interrupt due but not pending: progress */
   }
   s->max_cycles = UINT64_MAX;
+  s->stop_req = 0;
   update_stop(s);
   return s->state;
+}
+
+void tiss_set_bus(tiss *s, tiss_bus_read_fn rd, tiss_bus_write_fn wr, void *ctx) {
+  s->bus_rd = rd;
+  s->bus_wr = wr;
+  s->bus_ctx = ctx;
+}
+
+void tiss_resume(tiss *s) {
+  if (s->state == TISS_MAX_CYCLES) {
+    s->state = TISS_RUNNING;
+    s->err[0] = 0;
+    update_stop(s);
+  }
+}
+
+void tiss_request_stop(tiss *s) {
+  s->stop_req = 1;
+  s->stop_at = 0;
 }
 
 void tiss_set_external_irq(tiss *s, int level) {

@@ -218,6 +218,32 @@ static void good_group(struct tproto_cmd *c) {
   dep_add(c, o2, o1);
 }
 
+/* Protocol 1.1: the fused group with its two intermediates transient (on-chip scratch). */
+static void good_group_transient(struct tproto_cmd *c) {
+  good_group(c);
+  c->tensor[3].flags = TPROTO_TF_TRANSIENT; /* h: written by op 0, read by op 1 */
+  c->tensor[4].flags = TPROTO_TF_TRANSIENT; /* a: written by op 1, read by op 2 */
+}
+
+/* Protocol 1.1: AdamW with the bf16 copy of the new weights (fifth operand). */
+static void good_adamw_bf16(struct tproto_cmd *c) {
+  good_cmd(c, TPROTO_OP_ADAMW);
+  uint8_t wv = T2(c, TPROTO_DT_BF16, G, P);
+  c->op[0].flags = TPROTO_OPF_BF16_COPY;
+  c->op[0].operand[c->op[0].n_operands++] = wv;
+}
+
+/* Every good command the fuzzers start from. */
+#define N_BASES (TPROTO_OP_COUNT + 2)
+static unsigned make_bases(struct tproto_cmd *bases) {
+  unsigned nb = 0;
+  for (int opc = 1; opc < TPROTO_OP_COUNT; opc++) good_cmd(&bases[nb++], opc);
+  good_group(&bases[nb++]);
+  good_group_transient(&bases[nb++]);
+  good_adamw_bf16(&bases[nb++]);
+  return nb;
+}
+
 /* --- The independent checker ------------------------------------------------------------------- */
 struct verdict {
   int code;
@@ -249,10 +275,20 @@ static const char *const rules[TPROTO_OP_COUNT] = {
   [TPROTO_OP_ADAMW] = "f:* f:* f:* f:*",
   [TPROTO_OP_COPY] = "x:* x:*",
 };
+/* What each operand does, in the same order: r read, w written, u updated in place (read first),
+ * a written, and read first with OPF_ACCUM. Linear fwd's B and R and ADAMW's bf16 copy follow. */
+static const char *const roles[TPROTO_OP_COUNT] = {
+  [TPROTO_OP_LINEAR_FWD] = "rrrw", [TPROTO_OP_LINEAR_BWD_DATA] = "rrra", [TPROTO_OP_LINEAR_BWD_WEIGHT] = "rrra",
+  [TPROTO_OP_GELU_FWD] = "rw", [TPROTO_OP_GELU_BWD] = "rrw", [TPROTO_OP_SOFTMAX] = "rw",
+  [TPROTO_OP_LAYERNORM_FWD] = "rrrwww", [TPROTO_OP_LAYERNORM_BWD] = "rrrrrwaa", [TPROTO_OP_XENT_FWD] = "rrw",
+  [TPROTO_OP_XENT_BWD] = "rrw", [TPROTO_OP_EMBED_FWD] = "rrw", [TPROTO_OP_EMBED_BWD] = "rra",
+  [TPROTO_OP_RESIDUAL_ADD] = "rrw", [TPROTO_OP_ADAMW] = "uruu", [TPROTO_OP_COPY] = "rw",
+};
 static const uint16_t ok_flags[TPROTO_OP_COUNT] = {
   [TPROTO_OP_LINEAR_FWD] = TPROTO_EPI_BIAS | TPROTO_EPI_RESIDUAL | TPROTO_EPI_GELU | TPROTO_EPI_SCALE,
   [TPROTO_OP_LINEAR_BWD_DATA] = TPROTO_OPF_ACCUM, [TPROTO_OP_LINEAR_BWD_WEIGHT] = TPROTO_OPF_ACCUM,
   [TPROTO_OP_LAYERNORM_BWD] = TPROTO_OPF_ACCUM, [TPROTO_OP_EMBED_BWD] = TPROTO_OPF_ACCUM,
+  [TPROTO_OP_ADAMW] = TPROTO_OPF_BF16_COPY,
 };
 
 static int dt_ok(char cls, unsigned dt) {
@@ -264,6 +300,7 @@ static int dt_ok(char cls, unsigned dt) {
   case 'f': return dt == TPROTO_DT_FP32;
   case 'i': return dt == TPROTO_DT_I32;
   case 'b': return dt == TPROTO_DT_BLOB;
+  case 'h': return dt == TPROTO_DT_BF16;
   default: return dt >= 1 && dt <= 6;
   }
 }
@@ -289,7 +326,7 @@ static struct verdict ref_check(const struct tproto_cmd *c, size_t len, const st
   if (len != sizeof *c) return V_(TPROTO_E_LENGTH, 0, NOI, NOI);
   if (c->magic != TPROTO_MAGIC) BAD(TPROTO_E_MAGIC, magic, NOI, NOI);
   if (c->version_major != 1) BAD(TPROTO_E_VERSION, version_major, NOI, NOI);
-  if (c->version_minor != 0) BAD(TPROTO_E_VERSION, version_minor, NOI, NOI);
+  if (c->version_minor > 1) BAD(TPROTO_E_VERSION, version_minor, NOI, NOI);
   if (c->cmd_bytes != 1728) BAD(TPROTO_E_SIZE, cmd_bytes, NOI, NOI);
   if (c->flags) BAD(TPROTO_E_RESERVED, flags, NOI, NOI);
   const uint8_t *raw = (const uint8_t *)c;
@@ -307,7 +344,7 @@ static struct verdict ref_check(const struct tproto_cmd *c, size_t len, const st
     const struct tproto_tensor *x = &c->tensor[t];
     if (x->dtype < 1 || x->dtype > 6) BAD(TPROTO_E_DTYPE, tensor[t].dtype, NOI, t);
     if (x->rank < 1 || x->rank > 4) BAD(TPROTO_E_RANK, tensor[t].rank, NOI, t);
-    if (x->reserved0) BAD(TPROTO_E_RESERVED, tensor[t].reserved0, NOI, t);
+    if (x->flags & ~1u) BAD(TPROTO_E_RESERVED, tensor[t].flags, NOI, t);
     unsigned __int128 last = 0;
     for (unsigned d = 0; d < 4; d++) {
       if (d < x->rank) {
@@ -329,6 +366,7 @@ static struct verdict ref_check(const struct tproto_cmd *c, size_t len, const st
     if ((last + 1) * tproto_dtype_bytes(x->dtype) > UINT64_MAX || x->addr < x->alloc_base || end > aend)
       BAD(TPROTO_E_EXTENT, tensor[t].addr, NOI, t);
   }
+  unsigned produced[16] = {0}; /* tensor written by an earlier op */
   for (unsigned o = 0; o < c->n_ops; o++) {
     const struct tproto_op *p = &c->op[o];
     if (p->opcode < 1 || p->opcode > 15) BAD(TPROTO_E_OPCODE, op[o].opcode, o, NOI);
@@ -338,10 +376,12 @@ static struct verdict ref_check(const struct tproto_cmd *c, size_t len, const st
     if (p->reserved2[0]) BAD(TPROTO_E_RESERVED, op[o].reserved2[0], o, NOI);
     if (p->reserved2[1]) BAD(TPROTO_E_RESERVED, op[o].reserved2[1], o, NOI);
     /* Operand rules: the rule string, with bias and residual appended for linear fwd. */
-    char spec[96];
-    snprintf(spec, sizeof spec, "%s%s%s", rules[p->opcode],
-             p->opcode == TPROTO_OP_LINEAR_FWD && (p->flags & TPROTO_EPI_BIAS) ? " f:N" : "",
-             p->opcode == TPROTO_OP_LINEAR_FWD && (p->flags & TPROTO_EPI_RESIDUAL) ? " f:MN" : "");
+    char spec[96], role[16];
+    int lin = p->opcode == TPROTO_OP_LINEAR_FWD, bf = p->opcode == TPROTO_OP_ADAMW && (p->flags & TPROTO_OPF_BF16_COPY);
+    snprintf(spec, sizeof spec, "%s%s%s%s", rules[p->opcode], lin && (p->flags & TPROTO_EPI_BIAS) ? " f:N" : "",
+             lin && (p->flags & TPROTO_EPI_RESIDUAL) ? " f:MN" : "", bf ? " h:*" : "");
+    snprintf(role, sizeof role, "%s%s%s%s", roles[p->opcode], lin && (p->flags & TPROTO_EPI_BIAS) ? "r" : "",
+             lin && (p->flags & TPROTO_EPI_RESIDUAL) ? "r" : "", bf ? "w" : "");
     const char *rule[8];
     unsigned nr = 0;
     for (char *tok = strtok(spec, " "); tok; tok = strtok(NULL, " ")) rule[nr++] = tok;
@@ -406,6 +446,16 @@ static struct verdict ref_check(const struct tproto_cmd *c, size_t len, const st
       if (j >= nsc && p->scalar[j]) BAD(TPROTO_E_RESERVED, op[o].scalar[j], o, NOI);
       if (j < nsc && !scalar_good(p->opcode, j, p->scalar[j])) BAD(TPROTO_E_PARAM, op[o].scalar[j], o, NOI);
     }
+    /* A transient tensor is scratch: no op may read it before an earlier op has written it. */
+    int accum = (p->flags & TPROTO_OPF_ACCUM) != 0;
+    for (unsigned i = 0; i < nr; i++) {
+      char r = role[i];
+      int reads = r == 'r' || r == 'u' || (r == 'a' && accum);
+      if (reads && (c->tensor[p->operand[i]].flags & TPROTO_TF_TRANSIENT) && !produced[p->operand[i]])
+        BAD(TPROTO_E_DEP, op[o].operand[i], o, p->operand[i]);
+    }
+    for (unsigned i = 0; i < nr; i++)
+      if (role[i] != 'r') produced[p->operand[i]] = 1;
   }
   return V_(0, 0, NOI, NOI);
 }
@@ -537,8 +587,10 @@ static void tensor_checks(void **state) {
   c.tensor[0].rank = 5;
   expect(&c, TPROTO_E_RANK, OFF(tensor[0].rank), NOI, 0);
   FRESH();
-  c.tensor[0].reserved0 = 1;
-  expect(&c, TPROTO_E_RESERVED, OFF(tensor[0].reserved0), NOI, 0);
+  c.tensor[0].flags = 2; /* an undefined tensor flag */
+  expect(&c, TPROTO_E_RESERVED, OFF(tensor[0].flags), NOI, 0);
+  c.tensor[0].flags = 0x8000;
+  expect(&c, TPROTO_E_RESERVED, OFF(tensor[0].flags), NOI, 0);
   FRESH();
   c.tensor[1].shape[2] = 0;
   expect(&c, TPROTO_E_SHAPE, OFF(tensor[1].shape[2]), NOI, 1);
@@ -681,6 +733,79 @@ static void op_checks(void **state) {
   good_group(&c);
   c.op[0].n_deps = 1; /* op 0 depends on 0: nothing is earlier */
   expect(&c, TPROTO_E_DEP, OFF(op[0].dep[0]), 0, NOI);
+}
+
+/* Protocol 1.1: transient tensors and AdamW's bf16 copy. */
+static void v11_checks(void **state) {
+  (void)state;
+  allocs_init();
+  struct tproto_cmd c;
+  good_group_transient(&c);
+  expect(&c, 0, 0, NOI, NOI);
+  c.tensor[7].flags = TPROTO_TF_TRANSIENT; /* written, never read: legal scratch */
+  expect(&c, 0, 0, NOI, NOI);
+  good_group_transient(&c);
+  c.tensor[0].flags = TPROTO_TF_TRANSIENT; /* X is an input of the command */
+  expect(&c, TPROTO_E_DEP, OFF(op[0].operand[0]), 0, 0);
+  good_group_transient(&c);
+  c.tensor[5].flags = TPROTO_TF_TRANSIENT; /* the second stream: read by op 2, never written */
+  expect(&c, TPROTO_E_DEP, OFF(op[2].operand[1]), 2, 5);
+  good_group_transient(&c);
+  c.op[1].operand[0] = 4, c.op[1].operand[1] = 3; /* GELU reads a before anything writes it */
+  c.tensor[4].dtype = TPROTO_DT_FP32;
+  c.tensor[3].dtype = TPROTO_DT_BF16; /* keep operand rules satisfied for op 2 (a is mma) */
+  expect(&c, TPROTO_E_DEP, OFF(op[1].operand[0]), 1, 4);
+  good_group_transient(&c);
+  c.tensor[3].flags = TPROTO_TF_TRANSIENT | 0x4; /* flag rule before the dependency rule */
+  expect(&c, TPROTO_E_RESERVED, OFF(tensor[3].flags), NOI, 3);
+  /* An in-place GELU on a transient tensor produced before it is legal; on one never produced not. */
+  good_cmd(&c, TPROTO_OP_GELU_FWD);
+  c.op[0].operand[1] = 0;
+  c.tensor[0].dtype = TPROTO_DT_FP32;
+  expect(&c, 0, 0, NOI, NOI);
+  c.tensor[0].flags = TPROTO_TF_TRANSIENT;
+  expect(&c, TPROTO_E_DEP, OFF(op[0].operand[0]), 0, 0);
+  /* Accumulating outputs are read first: bwd_data with OPF_ACCUM onto a transient dX. */
+  good_cmd(&c, TPROTO_OP_LINEAR_BWD_DATA);
+  c.tensor[3].flags = TPROTO_TF_TRANSIENT;
+  expect(&c, TPROTO_E_DEP, OFF(op[0].operand[3]), 0, 3);
+  c.op[0].flags = 0; /* overwriting it is fine */
+  expect(&c, 0, 0, NOI, NOI);
+  /* AdamW: the moments are updated in place, so they cannot be transient. */
+  good_cmd(&c, TPROTO_OP_ADAMW);
+  c.tensor[2].flags = TPROTO_TF_TRANSIENT;
+  expect(&c, TPROTO_E_DEP, OFF(op[0].operand[2]), 0, 2);
+  /* AdamW's bf16 copy: needs the flag and the operand, bf16, the param's shape. */
+  good_adamw_bf16(&c);
+  expect(&c, 0, 0, NOI, NOI);
+  c.tensor[4].flags = TPROTO_TF_TRANSIENT; /* an output only: legal */
+  expect(&c, 0, 0, NOI, NOI);
+  good_adamw_bf16(&c);
+  c.op[0].flags = 0;
+  expect(&c, TPROTO_E_OPERANDS, OFF(op[0].n_operands), 0, NOI);
+  good_adamw_bf16(&c);
+  c.op[0].n_operands = 4, c.op[0].operand[4] = 0;
+  expect(&c, TPROTO_E_OPERANDS, OFF(op[0].n_operands), 0, NOI);
+  good_adamw_bf16(&c);
+  c.op[0].flags |= TPROTO_OPF_ACCUM;
+  expect(&c, TPROTO_E_FLAGS, OFF(op[0].flags), 0, NOI);
+  good_adamw_bf16(&c);
+  c.tensor[4].dtype = TPROTO_DT_FP32;
+  expect(&c, TPROTO_E_DTYPE, OFF(tensor[4].dtype), 0, 4);
+  good_adamw_bf16(&c);
+  c.tensor[4].shape[1] = 1, c.tensor[4].stride[0] = 1;
+  expect(&c, TPROTO_E_SHAPE, OFF(tensor[4].shape[1]), 0, 4);
+  good_adamw_bf16(&c);
+  c.op[0].operand[4] = 9; /* beyond n_tensors */
+  expect(&c, TPROTO_E_OPERAND, OFF(op[0].operand[4]), 0, NOI);
+  /* A 1.0 command with BF16_COPY set on another opcode is refused. */
+  good_cmd(&c, TPROTO_OP_GELU_FWD);
+  c.op[0].flags = TPROTO_OPF_BF16_COPY;
+  expect(&c, TPROTO_E_FLAGS, OFF(op[0].flags), 0, NOI);
+  /* Version 1.0 commands are still accepted. */
+  good_group(&c);
+  c.version_minor = 0;
+  expect(&c, 0, 0, NOI, NOI);
 }
 
 static void operand_checks(void **state) {
@@ -867,7 +992,7 @@ static void mutate(struct tproto_cmd *c) {
   unsigned nt = c->n_tensors >= 1 && c->n_tensors <= 16 ? c->n_tensors : 16;
   unsigned no = c->n_ops >= 1 && c->n_ops <= 8 ? c->n_ops : 8;
   unsigned t = (unsigned)(rnd() % nt), o = (unsigned)(rnd() % no), d = (unsigned)(rnd() % 4);
-  switch (rnd() % 12) {
+  switch (rnd() % 13) {
   case 0: /* bit flips anywhere */
   case 1: {
     unsigned n = 1 + (unsigned)(rnd() % 4);
@@ -922,6 +1047,9 @@ static void mutate(struct tproto_cmd *c) {
     }
     break;
   case 10: c->op[o].scalar[rnd() % 8] = (rnd() & 1) ? rnd_u32() : (uint32_t)(0x3F800000u + (rnd() % 3) - 1); break;
+  case 11: /* tensor flags (1.1): transient on any tensor, or undefined bits */
+    c->tensor[t].flags = (rnd() % 4) ? (uint16_t)(c->tensor[t].flags ^ TPROTO_TF_TRANSIENT) : (uint16_t)rnd();
+    break;
   default: /* header counts and version */
     switch (rnd() % 4) {
     case 0: c->n_tensors = (uint8_t)(rnd() % 18); break;
@@ -940,10 +1068,8 @@ static void mutate(struct tproto_cmd *c) {
 static void fuzz_against_independent_checker(void **state) {
   (void)state;
   allocs_init();
-  struct tproto_cmd bases[TPROTO_OP_COUNT + 1];
-  unsigned nb = 0;
-  for (int opc = 1; opc < TPROTO_OP_COUNT; opc++) good_cmd(&bases[nb++], opc);
-  good_group(&bases[nb++]);
+  struct tproto_cmd bases[N_BASES + 1];
+  unsigned nb = make_bases(bases);
   rng_state = 20261123;
   uint64_t by_code[TPROTO_E_NCODES] = {0};
   uint64_t truncated = 0;
@@ -973,7 +1099,7 @@ static void fuzz_against_independent_checker(void **state) {
   }
   /* The mutations reach every check, and a fair share of mutated commands is still valid. */
   for (int k = 0; k < TPROTO_E_NCODES; k++) {
-    if (k == TPROTO_E_UNSUPPORTED || k == TPROTO_E_SEQ) continue; /* not the validator's */
+    if (k == TPROTO_E_UNSUPPORTED || k == TPROTO_E_SEQ || k == TPROTO_E_DEVICE) continue; /* not the validator's */
     if (!by_code[k]) fail_msg("no fuzz case ended in code %d", k);
   }
   assert_true(by_code[0] > FUZZ_CASES / 100);
@@ -993,10 +1119,8 @@ static void fuzz_against_independent_checker(void **state) {
 int main(int argc, char **argv) {
   long want = argc > 1 ? atol(argv[1]) : 1000;
   allocs_init();
-  struct tproto_cmd bases[TPROTO_OP_COUNT + 1];
-  unsigned nb = 0;
-  for (int opc = 1; opc < TPROTO_OP_COUNT; opc++) good_cmd(&bases[nb++], opc);
-  good_group(&bases[nb++]);
+  struct tproto_cmd bases[N_BASES + 1];
+  unsigned nb = make_bases(bases);
   printf("/* Generated by tests/proto/test_proto.c (PROTO_EMIT). Do not edit. */\n");
   printf("#define PC_NALLOCS %uu\n", allocs.count);
   printf("static const uint64_t pc_alloc[][2] = {");
@@ -1061,6 +1185,7 @@ int main(void) {
     cmocka_unit_test(tensor_checks),
     cmocka_unit_test(op_checks),
     cmocka_unit_test(operand_checks),
+    cmocka_unit_test(v11_checks),
     cmocka_unit_test(param_checks),
     cmocka_unit_test(alignment_and_truncation),
     cmocka_unit_test(fuzz_against_independent_checker),

@@ -94,7 +94,7 @@ static int m_write(void *ctx, uint64_t addr, const void *buf, uint32_t len) {
 static uint64_t m_cycles(void *ctx) { return ((struct mock *)ctx)->clock += 7u; }
 static void m_irq(void *ctx) { ((struct mock *)ctx)->irqs++; }
 
-static const struct tfw_port port = {&mk, m_read, m_write, m_cycles, m_irq, NULL};
+static const struct tfw_port port = {&mk, m_read, m_write, m_cycles, m_irq, NULL, NULL, NULL};
 
 /* --- Builders ---------------------------------------------------------------------------------- */
 static struct tfw_alloc_table allocs;
@@ -163,7 +163,7 @@ static void std_setup(uint32_t cmd_entries, uint32_t cpl_entries, uint32_t start
 }
 
 static int init_ring(void) {
-  return tfw_ring_init(&ring, &port, mk.ctrl_addr, &allocs, (struct tfw_sched_if){&stub, tfw_sched_stub_op});
+  return tfw_ring_init(&ring, &port, mk.ctrl_addr, &allocs, (struct tfw_sched_if){&stub, tfw_sched_stub_op, NULL});
 }
 
 /* Host side: write a command at cmd_head (no advance). */
@@ -344,7 +344,7 @@ static int failing_op(void *ctx, const struct tproto_cmd *cmd, uint32_t cmd_inde
 static void test_sched_failure(void **state) {
   (void)state;
   std_setup(2, 2, 0);
-  assert_int_equal(tfw_ring_init(&ring, &port, mk.ctrl_addr, &allocs, (struct tfw_sched_if){NULL, failing_op}),
+  assert_int_equal(tfw_ring_init(&ring, &port, mk.ctrl_addr, &allocs, (struct tfw_sched_if){NULL, failing_op, NULL}),
                    TFW_RING_IDLE);
   struct tproto_cmd c;
   good_cmd(&c, 1, 9, 4, 3);
@@ -356,6 +356,53 @@ static void test_sched_failure(void **state) {
   assert_int_equal(p.error_offset, offsetof(struct tproto_cmd, op[1].opcode));
   assert_int_equal(p.error_op, 1);
   assert_int_equal(p.group, 9);
+}
+
+/* A whole-command scheduler (the interface of tfw_sched_run): called once per valid command with
+ * all its ops; its failure completes the command FAILED with its code, offset, op and tensor. */
+static uint32_t cmd_calls, cmd_ops_seen;
+static int whole_cmd(void *ctx, const struct tproto_cmd *cmd, uint32_t cmd_index, struct tfw_verr *err) {
+  (void)ctx;
+  cmd_calls++;
+  cmd_ops_seen += cmd->n_ops;
+  if (cmd->group != 13u) return 0;
+  err->code = TPROTO_E_DEVICE;
+  err->offset = (uint16_t)offsetof(struct tproto_cmd, op[2]);
+  err->op = 2;
+  err->tensor = 1;
+  (void)cmd_index;
+  return TPROTO_E_DEVICE;
+}
+
+static void test_sched_whole_command(void **state) {
+  (void)state;
+  std_setup(4, 4, 0);
+  cmd_calls = cmd_ops_seen = 0;
+  assert_int_equal(tfw_ring_init(&ring, &port, mk.ctrl_addr, &allocs, (struct tfw_sched_if){NULL, failing_op, whole_cmd}),
+                   TFW_RING_IDLE);
+  struct tproto_cmd c;
+  good_cmd(&c, 1, 9, 4, 3);
+  submit(&c);
+  good_cmd(&c, 2, 13, 4, 3);
+  submit(&c);
+  c.magic = 0; /* invalid: the scheduler never sees it */
+  c.seq = 3;
+  submit(&c);
+  assert_int_equal(tfw_ring_poll(&ring, 8, NULL), TFW_RING_IDLE);
+  assert_int_equal(cmd_calls, 2);    /* once per valid command, never per op */
+  assert_int_equal(cmd_ops_seen, 6); /* and it saw all of each command's ops */
+  struct tproto_cpl p = reap();
+  assert_int_equal(p.status, TPROTO_ST_OK); /* failing_op (op 1 fails) is not used when cmd is set */
+  p = reap();
+  assert_int_equal(p.status, TPROTO_ST_FAILED);
+  assert_int_equal(p.error, TPROTO_E_DEVICE);
+  assert_int_equal(p.error_offset, offsetof(struct tproto_cmd, op[2]));
+  assert_int_equal(p.error_op, 2);
+  assert_int_equal(p.error_tensor, 1);
+  p = reap();
+  assert_int_equal(p.status, TPROTO_ST_INVALID);
+  assert_int_equal(p.error, TPROTO_E_MAGIC);
+  assert_int_equal(mk.violations, 0);
 }
 
 /* --- Bad ring states: fatal status, nothing else written --------------------------------------- */
@@ -614,7 +661,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_good_path),    cmocka_unit_test(test_max_cmds),
     cmocka_unit_test(test_invalid_command), cmocka_unit_test(test_seq_order),
-    cmocka_unit_test(test_sched_failure), cmocka_unit_test(test_head_out_of_range),
+    cmocka_unit_test(test_sched_failure),
+    cmocka_unit_test(test_sched_whole_command), cmocka_unit_test(test_head_out_of_range),
     cmocka_unit_test(test_cpl_overrun),  cmocka_unit_test(test_bad_config),
     cmocka_unit_test(test_bus_error),    cmocka_unit_test(test_fuzz),
   };

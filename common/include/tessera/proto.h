@@ -20,7 +20,7 @@
 #define TPROTO_MAGIC 0x444D4354u /* "TCMD" read as a little-endian word */
 #define TPROTO_RING_MAGIC 0x474E5254u /* "TRNG" */
 #define TPROTO_VERSION_MAJOR 1u /* a firmware accepts only its own major */
-#define TPROTO_VERSION_MINOR 0u /* a firmware accepts minors up to its own */
+#define TPROTO_VERSION_MINOR 1u /* a firmware accepts minors up to its own (1.1: tensor flags, ADAMW bf16 copy) */
 
 /* --- Fixed maxima (the validator never loops beyond them) ---------------------------------------- */
 #define TPROTO_MAX_TENSORS 16u
@@ -36,6 +36,10 @@
 #define TPROTO_TENSOR_ALIGN 4u
 /* A nonzero-stream group in device memory: u16 row, u8 flags, u8 zero, then P u16 columns. */
 #define TPROTO_STREAM_GROUP_BYTES(p) (4u + 2u * (uint32_t)(p))
+/* The group's flags byte (offset 2): first / last group of its row (host/include/tessera/sparse.h's
+ * TSP_FIRST / TSP_LAST; tests/sched checks that they agree). */
+#define TPROTO_STREAM_FIRST 0x1u
+#define TPROTO_STREAM_LAST 0x2u
 #define TPROTO_NO_INDEX 0xFFu /* tproto_cpl / tfw_verr: no operation or tensor involved */
 
 /* --- Element types ----------------------------------------------------------------------------- */
@@ -79,7 +83,7 @@ enum tproto_opcode {
   TPROTO_OP_EMBED_FWD = 11,        /* table[v,d], ids[m], Y[m,d] */
   TPROTO_OP_EMBED_BWD = 12,        /* dY[m,d], ids[m], dtable[v,d] */
   TPROTO_OP_RESIDUAL_ADD = 13,     /* A, B, Y */
-  TPROTO_OP_ADAMW = 14,            /* param, grad, m, v */
+  TPROTO_OP_ADAMW = 14,            /* param, grad, m, v (+ WV bf16 with OPF_BF16_COPY) */
   TPROTO_OP_COPY = 15,             /* src, dst */
   TPROTO_OP_COUNT = 16
 };
@@ -90,6 +94,13 @@ enum tproto_opcode {
 #define TPROTO_EPI_GELU 0x0004u     /* linear fwd: GELU after bias and residual */
 #define TPROTO_EPI_SCALE 0x0008u    /* linear fwd: multiply by scalar[0] last */
 #define TPROTO_OPF_ACCUM 0x0010u    /* linear bwd_data / bwd_weight, embed bwd: add onto the output */
+#define TPROTO_OPF_BF16_COPY 0x0020u /* adamw (1.1): also write the new weights rounded to bf16 (one more operand) */
+
+/* Tensor flags (tproto_tensor.flags, 1.1). */
+#define TPROTO_TF_TRANSIENT 0x0001u /* scratch of this command: written by an op before any op reads it,
+                                     * never an input of the command; the firmware may keep it on chip
+                                     * and need not write it to memory; undefined after the command */
+#define TPROTO_TF_ALL TPROTO_TF_TRANSIENT
 
 /* --- Layout ------------------------------------------------------------------------------------ */
 
@@ -103,7 +114,7 @@ struct tproto_tensor {
   uint32_t alloc_id;    /* 24: index in the firmware's allocation table */
   uint8_t dtype;        /* 28: enum tproto_dtype */
   uint8_t rank;         /* 29: 1..TPROTO_MAX_RANK */
-  uint16_t reserved0;   /* 30: zero */
+  uint16_t flags;       /* 30: TPROTO_TF_* (1.1; zero in 1.0) */
   uint32_t shape[TPROTO_MAX_RANK];  /* 32: extent of each dim (>= 1); zero beyond rank */
   uint32_t stride[TPROTO_MAX_RANK]; /* 48: in elements (>= 1); zero beyond rank */
 };
@@ -167,11 +178,14 @@ enum tproto_error {
   TPROTO_E_FLAGS = 15,     /* a flag the opcode does not accept */
   TPROTO_E_OPERANDS = 16,  /* n_operands is not what the opcode and flags need */
   TPROTO_E_OPERAND = 17,   /* an operand index >= n_tensors */
-  TPROTO_E_DEP = 18,       /* n_deps too large, or a dependency not earlier / not increasing */
+  TPROTO_E_DEP = 18,       /* n_deps too large, a dependency not earlier / not increasing, or a
+                            * transient tensor read before an op of the command writes it */
   TPROTO_E_PARAM = 19,     /* an integer or scalar parameter out of its range */
   TPROTO_E_UNSUPPORTED = 20, /* valid, but this firmware cannot run it (reported by the scheduler) */
   TPROTO_E_SEQ = 21,       /* seq is not the one expected (reported by the ring processing) */
-  TPROTO_E_NCODES = 22
+  TPROTO_E_DEVICE = 22,    /* accepted, but the device refused work or stopped while it ran (a label or a
+                            * stream row out of range, a hung unit); reported by the scheduler */
+  TPROTO_E_NCODES = 23
 };
 
 /* A completion. error_offset is the byte offset in struct tproto_cmd of the field that failed
@@ -226,7 +240,7 @@ TPROTO_CHECK(tproto_tensor, alloc_size, 16);
 TPROTO_CHECK(tproto_tensor, alloc_id, 24);
 TPROTO_CHECK(tproto_tensor, dtype, 28);
 TPROTO_CHECK(tproto_tensor, rank, 29);
-TPROTO_CHECK(tproto_tensor, reserved0, 30);
+TPROTO_CHECK(tproto_tensor, flags, 30);
 TPROTO_CHECK(tproto_tensor, shape, 32);
 TPROTO_CHECK(tproto_tensor, stride, 48);
 _Static_assert(sizeof(struct tproto_tensor) == 64, "tproto_tensor is 64 bytes");

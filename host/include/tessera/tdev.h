@@ -57,11 +57,12 @@ struct tdev_buf {
 
 TDEV_MUST_USE enum tdev_status tdev_open(tdev **out, const struct tdev_config *cfg);
 void tdev_close(tdev *d);
-const char *tdev_errmsg(const tdev *d);
+const char *tdev_errmsg(const tdev *d); /* NULL: why the last tdev_open failed */
 const char *tdev_backend(const tdev *d);
 
 /* Device memory: 64-byte aligned ranges of the DRAM, at most TFW_MAX_ALLOCS at once (the
- * driver keeps a few for the rings and the table). Contents of a new buffer are zero. */
+ * driver's own rings and table sit at the top of the DRAM, outside the table). Contents of a new
+ * buffer are zero. */
 TDEV_MUST_USE enum tdev_status tdev_alloc(tdev *d, uint64_t bytes, struct tdev_buf *out);
 TDEV_MUST_USE enum tdev_status tdev_free(tdev *d, const struct tdev_buf *b);
 TDEV_MUST_USE enum tdev_status tdev_write(tdev *d, const struct tdev_buf *b, uint64_t off, const void *src,
@@ -96,6 +97,7 @@ struct tdev_counters {
   uint64_t dram_bytes;        /* bytes the DRAM moved (DMA and controller) */
   uint64_t dma_busy;          /* cycles the DMA engine was busy */
   uint64_t any_tile_busy;     /* cycles at least one tile was busy */
+  uint64_t any_busy;          /* cycles a tile or the DMA engine was busy */
   uint32_t tiles;
   struct {
     uint64_t busy, macs, conflict, starved, backpressure, memory;

@@ -1,0 +1,6 @@
+# The chip cmodel (sim/chip/): DMA modes and endpoints, refusals, timing, tiles through their
+# registers, hostif, the dram window and bare-metal programs on the chip (tests/chip/test_chip.c).
+$(O)/obj/tests/chip/test_chip.o: CFLAGS += -DCHIP_FW_DIR='"$(O)/fw"'
+$(O)/obj/tests/chip/test_chip.o: tests/chip/module.mk
+$(eval $(call ctest,chip,$(O)/obj/tests/chip/test_chip.o $(TCHIP_OBJS)))
+SUITE_chip_DEPS += $(O)/fw/test_chip_fwd.elf $(O)/fw/test_chip_trap.elf $(O)/fw/test_chip_window.elf

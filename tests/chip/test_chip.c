@@ -1,0 +1,905 @@
+/* The chip cmodel (sim/chip/, docs/chip.md): every DMA mode and endpoint on random data against a
+ * reference computed here from the contract's formulas, refused descriptors and their codes, the
+ * queue, the DMA timing formula on hand-computed cases, tile start/busy/done/error through the
+ * registers against ttile_cm_exec on a copy, counter registers, hostif, the dram window, and two
+ * bare-metal programs (firmware/tests/test_chip_*.c) run on the chip. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tchip.h"
+#include "tessera/gen/map.h"
+#include "tessera/sparse.h"
+#include "ttile_fn.h"
+
+#define T TESSERA_CFG_TILES
+#define L TESSERA_CFG_LANES
+#define P TESSERA_CFG_NNZ_PER_CYCLE
+#define LBW TESSERA_CFG_LANE_BANK_WORDS
+
+#ifndef CHIP_FW_DIR
+#define CHIP_FW_DIR "build/default/fw"
+#endif
+
+/* ---- helpers ------------------------------------------------------------------------------------- */
+
+static uint64_t rng = 0x2545F4914F6CDD1Dull;
+static uint32_t rnd(void) {
+  rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+  return (uint32_t)(rng >> 16);
+}
+
+static void wr(tchip *c, uint32_t addr, uint32_t v) {
+  if (tchip_bus_write(c, addr, v) != 0) fail_msg("bus write 0x%08x: %s", addr, tchip_error(c));
+}
+static uint32_t rd(tchip *c, uint32_t addr) {
+  uint32_t v = 0;
+  if (tchip_bus_read(c, addr, &v) != 0) fail_msg("bus read 0x%08x: %s", addr, tchip_error(c));
+  return v;
+}
+
+struct dma {
+  uint64_t src, dst, aux;
+  uint32_t rows, row_bytes, sstride, dstride;
+  uint32_t sk, dk, mode, st, dt, lane0, bcast, pack, unpack;
+};
+
+static uint32_t dma_ctrl(const struct dma *d) {
+  return d->sk << TESSERA_DMA_CTRL_SRC_KIND_SHIFT | d->dk << TESSERA_DMA_CTRL_DST_KIND_SHIFT |
+         d->mode << TESSERA_DMA_CTRL_MODE_SHIFT | d->st << TESSERA_DMA_CTRL_SRC_TILE_SHIFT |
+         d->dt << TESSERA_DMA_CTRL_DST_TILE_SHIFT | d->bcast << TESSERA_DMA_CTRL_BROADCAST_SHIFT |
+         d->pack << TESSERA_DMA_CTRL_PACK16_SHIFT | d->unpack << TESSERA_DMA_CTRL_UNPACK16_SHIFT |
+         d->lane0 << TESSERA_DMA_CTRL_LANE0_SHIFT;
+}
+
+#define DMA_REG(off) (TESSERA_DMA_BASE + (off))
+#define TILE_REG(t, off) (TESSERA_TILE_ADDR(t) + (off))
+
+static void dma_start(tchip *c, const struct dma *d) {
+  wr(c, DMA_REG(TESSERA_DMA_SRC_LO_OFFSET), (uint32_t)d->src);
+  wr(c, DMA_REG(TESSERA_DMA_SRC_HI_OFFSET), (uint32_t)(d->src >> 32));
+  wr(c, DMA_REG(TESSERA_DMA_DST_LO_OFFSET), (uint32_t)d->dst);
+  wr(c, DMA_REG(TESSERA_DMA_DST_HI_OFFSET), (uint32_t)(d->dst >> 32));
+  wr(c, DMA_REG(TESSERA_DMA_AUX_LO_OFFSET), (uint32_t)d->aux);
+  wr(c, DMA_REG(TESSERA_DMA_AUX_HI_OFFSET), (uint32_t)(d->aux >> 32));
+  wr(c, DMA_REG(TESSERA_DMA_ROWS_OFFSET), d->rows);
+  wr(c, DMA_REG(TESSERA_DMA_ROW_BYTES_OFFSET), d->row_bytes);
+  wr(c, DMA_REG(TESSERA_DMA_SRC_STRIDE_OFFSET), d->sstride);
+  wr(c, DMA_REG(TESSERA_DMA_DST_STRIDE_OFFSET), d->dstride);
+  wr(c, DMA_REG(TESSERA_DMA_CTRL_OFFSET), dma_ctrl(d));
+  wr(c, DMA_REG(TESSERA_DMA_START_OFFSET), TESSERA_DMA_START_GO_MASK);
+}
+
+static uint32_t dma_status(tchip *c) { return rd(c, DMA_REG(TESSERA_DMA_STATUS_OFFSET)); }
+static uint32_t dma_code(tchip *c) {
+  return (dma_status(c) & TESSERA_DMA_STATUS_CODE_MASK) >> TESSERA_DMA_STATUS_CODE_SHIFT;
+}
+
+/* Wait (polling like firmware) until `ticket` descriptors are done. */
+static void dma_wait(tchip *c, uint32_t ticket) {
+  for (int i = 0; i < 10000000; i++) {
+    if ((int32_t)(rd(c, DMA_REG(TESSERA_DMA_DONE_OFFSET)) - ticket) >= 0) return;
+    tchip_advance(c, 7);
+  }
+  fail_msg("DMA ticket %u never done", ticket);
+}
+
+static uint64_t dma_bytes_reg(tchip *c) {
+  uint32_t lo = rd(c, DMA_REG(TESSERA_DMA_DRAM_BYTES_LO_OFFSET));
+  return (uint64_t)rd(c, DMA_REG(TESSERA_DMA_DRAM_BYTES_HI_OFFSET)) << 32 | lo;
+}
+
+static void fill(uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n; i++) p[i] = (uint8_t)rnd();
+}
+
+static void dram_put(tchip *c, uint64_t a, const void *p, uint64_t n) {
+  assert_int_equal(tchip_dram_write(c, a, p, n), TCHIP_OK);
+}
+static void dram_get(tchip *c, uint64_t a, void *p, uint64_t n) {
+  assert_int_equal(tchip_dram_read(c, a, p, n), TCHIP_OK);
+}
+
+static uint32_t le32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+static int setup(void **state) {
+  tchip *c = tchip_new();
+  if (!c) return -1;
+  *state = c;
+  return 0;
+}
+static int teardown(void **state) {
+  tchip_free(*state);
+  return 0;
+}
+
+/* ---- hostif, bus errors, window ------------------------------------------------------------------ */
+
+static void hostif_registers(void **state) {
+  tchip *c = *state;
+  const uint32_t offs[] = {TESSERA_HOSTIF_DOORBELL_OFFSET, TESSERA_HOSTIF_RING_LO_OFFSET, TESSERA_HOSTIF_RING_HI_OFFSET,
+                           TESSERA_HOSTIF_ALLOC_LO_OFFSET, TESSERA_HOSTIF_ALLOC_HI_OFFSET,
+                           TESSERA_HOSTIF_TRAP_CAUSE_OFFSET, TESSERA_HOSTIF_TRAP_PC_OFFSET,
+                           TESSERA_HOSTIF_TRAP_TVAL_OFFSET};
+  for (unsigned i = 0; i < sizeof offs / sizeof offs[0]; i++) {
+    uint32_t v = rnd() | 0x80000001u, h = 0;
+    assert_int_equal(rd(c, TESSERA_HOSTIF_BASE + offs[i]), 0);
+    wr(c, TESSERA_HOSTIF_BASE + offs[i], v);
+    assert_int_equal(rd(c, TESSERA_HOSTIF_BASE + offs[i]), v);
+    assert_int_equal(tchip_hostif_read(c, offs[i], &h), TCHIP_OK);
+    assert_int_equal(h, v);
+    assert_int_equal(tchip_hostif_write(c, offs[i], ~v), TCHIP_OK);
+    assert_int_equal(rd(c, TESSERA_HOSTIF_BASE + offs[i]), ~v);
+  }
+  /* Fields narrower than the word keep only their bits. */
+  wr(c, TESSERA_HOSTIF_BASE + TESSERA_HOSTIF_FW_STATE_OFFSET, 0x1234501u);
+  assert_int_equal(rd(c, TESSERA_HOSTIF_BASE + TESSERA_HOSTIF_FW_STATE_OFFSET), 0x01u);
+  wr(c, TESSERA_HOSTIF_BASE + TESSERA_HOSTIF_IRQ_OFFSET, 3u);
+  assert_int_equal(rd(c, TESSERA_HOSTIF_BASE + TESSERA_HOSTIF_IRQ_OFFSET), 1u);
+  uint32_t v;
+  assert_int_not_equal(tchip_bus_read(c, TESSERA_HOSTIF_BASE + TESSERA_HOSTIF_TRAP_TVAL_OFFSET + 4u, &v), 0);
+  assert_non_null(strstr(tchip_error(c), "hostif"));
+  assert_int_equal(tchip_hostif_read(c, 0x400, &v), TCHIP_E_ARG);
+  tchip_reset(c);
+  assert_int_equal(rd(c, TESSERA_HOSTIF_BASE + TESSERA_HOSTIF_IRQ_OFFSET), 0u);
+}
+
+static void bus_errors(void **state) {
+  tchip *c = *state;
+  uint32_t v;
+  /* wo reads, ro writes, holes, tiles beyond the preset, misaligned and unmapped addresses. */
+  assert_int_not_equal(tchip_bus_read(c, DMA_REG(TESSERA_DMA_START_OFFSET), &v), 0);
+  assert_int_not_equal(tchip_bus_read(c, DMA_REG(TESSERA_DMA_CLEAR_OFFSET), &v), 0);
+  assert_int_not_equal(tchip_bus_write(c, DMA_REG(TESSERA_DMA_STATUS_OFFSET), 1), 0);
+  assert_int_not_equal(tchip_bus_write(c, DMA_REG(TESSERA_DMA_DONE_OFFSET), 1), 0);
+  assert_int_not_equal(tchip_bus_write(c, DMA_REG(TESSERA_DMA_DRAM_BYTES_LO_OFFSET), 1), 0);
+  assert_int_not_equal(tchip_bus_read(c, DMA_REG(0x03c), &v), 0);
+  assert_int_not_equal(tchip_bus_read(c, TILE_REG(0, TESSERA_TILE_START_OFFSET), &v), 0);
+  assert_int_not_equal(tchip_bus_read(c, TILE_REG(0, TESSERA_TILE_CLEAR_OFFSET), &v), 0);
+  assert_int_not_equal(tchip_bus_write(c, TILE_REG(0, TESSERA_TILE_STATUS_OFFSET), 1), 0);
+  assert_int_not_equal(tchip_bus_write(c, TILE_REG(0, TESSERA_TILE_CNT_MACS_HI_OFFSET), 1), 0);
+  assert_int_not_equal(tchip_bus_read(c, TILE_REG(0, 0x034), &v), 0);
+  assert_int_not_equal(tchip_bus_read(c, TESSERA_TILE_ADDR(T), &v), 0);
+  assert_int_not_equal(tchip_bus_read(c, TESSERA_HOSTIF_BASE + 2u, &v), 0);
+  assert_int_not_equal(tchip_bus_write(c, 0x40000000u, 1), 0);
+  assert_non_null(strstr(tchip_error(c), "0x40000000"));
+  /* The last tile exists. */
+  wr(c, TILE_REG(T - 1, TESSERA_TILE_COLS_OFFSET), 77);
+  assert_int_equal(rd(c, TILE_REG(T - 1, TESSERA_TILE_COLS_OFFSET)), 77);
+}
+
+static void dram_window(void **state) {
+  tchip *c = *state;
+  uint64_t a = (uint64_t)TESSERA_CFG_DRAM_BYTES - 8u;
+  uint64_t t0 = tchip_now(c);
+  wr(c, TESSERA_DRAM_BASE + (uint32_t)a, 0xfeedbeefu);
+  assert_true(tchip_now(c) == t0 + 1u + TESSERA_CFG_DRAM_LATENCY);
+  uint8_t b[4];
+  dram_get(c, a, b, 4);
+  assert_int_equal(le32(b), 0xfeedbeefu);
+  b[0] = 0x11;
+  dram_put(c, a + 4u, b, 4);
+  assert_int_equal(rd(c, TESSERA_DRAM_BASE + (uint32_t)a + 4u), le32(b));
+  struct tchip_counters k;
+  tchip_counters(c, &k);
+  assert_true(k.window_bytes == 8 && k.dram_bytes == 8 && k.dma_dram_bytes == 0);
+  /* The DMEM is the controller's: reads and writes through the bus reach it. */
+  wr(c, TESSERA_DMEM_BASE + 64u, 0x12345678u);
+  assert_int_equal(rd(c, TESSERA_DMEM_BASE + 64u), 0x12345678u);
+}
+
+/* ---- DMA modes and endpoints ------------------------------------------------------------------------ */
+
+static void dma_copy_dram(void **state) {
+  tchip *c = *state;
+  for (int it = 0; it < 8; it++) {
+    struct dma d = {0};
+    d.rows = 1 + rnd() % 9;
+    d.row_bytes = 4u * (1 + rnd() % 40);
+    d.sstride = d.row_bytes + 4u * (rnd() % 5);
+    d.dstride = d.row_bytes + 4u * (rnd() % 7);
+    d.src = 4096u * (1 + rnd() % 16);
+    d.dst = 1u << 20;
+    uint64_t sspan = (uint64_t)(d.rows - 1) * d.sstride + d.row_bytes;
+    uint64_t dspan = (uint64_t)(d.rows - 1) * d.dstride + d.row_bytes;
+    uint8_t *src = malloc(sspan), *before = malloc(dspan), *after = malloc(dspan);
+    fill(src, sspan);
+    fill(before, dspan);
+    dram_put(c, d.src, src, sspan);
+    dram_put(c, d.dst, before, dspan);
+    uint64_t bytes0 = dma_bytes_reg(c);
+    uint32_t done0 = rd(c, DMA_REG(TESSERA_DMA_DONE_OFFSET));
+    dma_start(c, &d);
+    assert_int_equal(dma_status(c) & TESSERA_DMA_STATUS_ERROR_MASK, 0);
+    dma_wait(c, done0 + 1);
+    dram_get(c, d.dst, after, dspan);
+    for (uint32_t r = 0; r < d.rows; r++) {
+      memcpy(before + (uint64_t)r * d.dstride, src + (uint64_t)r * d.sstride, d.row_bytes);
+    }
+    assert_memory_equal(after, before, dspan); /* rows copied, gaps untouched */
+    assert_true(dma_bytes_reg(c) - bytes0 == 2ull * d.rows * d.row_bytes);
+    assert_int_equal(dma_status(c) & (TESSERA_DMA_STATUS_BUSY_MASK | TESSERA_DMA_STATUS_QUEUED_MASK), 0);
+    free(src), free(before), free(after);
+  }
+}
+
+/* Where DMA row r of a bank endpoint lives: docs/chip.md, "bank endpoints". */
+static const uint32_t *bank_row(struct ttile_state *ts, uint32_t a, uint32_t stride, uint32_t lane0, uint32_t r) {
+  uint32_t l = (lane0 + r) % L, q = (lane0 + r) / L;
+  return &ts->bank[l][a + q * (stride / 4u)];
+}
+
+static void dma_bank_lane_interleave(void **state) {
+  tchip *c = *state;
+  for (int it = 0; it < 4; it++) {
+    uint32_t t = rnd() % T, words = 1 + rnd() % 12, kn = words + rnd() % 5, lane0 = 1 + rnd() % (L > 1 ? L - 1 : 1);
+    struct dma d = {.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_BANK, .dt = t, .lane0 = lane0};
+    d.rows = 1 + rnd() % (3 * L);
+    d.row_bytes = 4u * words;
+    d.sstride = d.row_bytes;
+    d.dstride = 4u * kn;
+    d.dst = rnd() % 7; /* bank word */
+    d.src = 8192;
+    uint64_t n = (uint64_t)d.rows * d.row_bytes;
+    uint8_t *src = malloc(n), *back = malloc(n);
+    fill(src, n);
+    dram_put(c, d.src, src, n);
+    uint32_t done0 = rd(c, DMA_REG(TESSERA_DMA_DONE_OFFSET));
+    dma_start(c, &d);
+    dma_wait(c, done0 + 1);
+    struct ttile_state *ts = tchip_tile(c, t);
+    for (uint32_t r = 0; r < d.rows; r++) {
+      const uint32_t *w = bank_row(ts, (uint32_t)d.dst, d.dstride, lane0, r);
+      for (uint32_t i = 0; i < words; i++) assert_int_equal(w[i], le32(src + (uint64_t)r * d.row_bytes + 4u * i));
+    }
+    /* And back out with the bank as the source, to another place. */
+    struct dma e = {.sk = TESSERA_DMA_KIND_BANK, .dk = TESSERA_DMA_KIND_DRAM, .st = t, .lane0 = lane0};
+    e.rows = d.rows, e.row_bytes = d.row_bytes, e.sstride = d.dstride, e.dstride = d.row_bytes;
+    e.src = d.dst, e.dst = 65536;
+    dma_start(c, &e);
+    dma_wait(c, done0 + 2);
+    dram_get(c, e.dst, back, n);
+    assert_memory_equal(back, src, n);
+    free(src), free(back);
+  }
+}
+
+static void dma_broadcast(void **state) {
+  tchip *c = *state;
+  uint32_t t = T - 1, words = 5;
+  struct dma d = {.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_BANK, .dt = t, .bcast = 1};
+  d.rows = 3, d.row_bytes = 4u * words, d.sstride = d.row_bytes, d.dstride = 4u * 8u, d.dst = LBW - 3u * 8u;
+  d.src = 4096;
+  uint8_t src[60];
+  fill(src, sizeof src);
+  dram_put(c, d.src, src, sizeof src);
+  uint32_t done0 = rd(c, DMA_REG(TESSERA_DMA_DONE_OFFSET));
+  dma_start(c, &d);
+  dma_wait(c, done0 + 1);
+  struct ttile_state *ts = tchip_tile(c, t);
+  for (uint32_t l = 0; l < L; l++)
+    for (uint32_t r = 0; r < d.rows; r++)
+      for (uint32_t i = 0; i < words; i++)
+        assert_int_equal(ts->bank[l][d.dst + r * 8u + i], le32(src + r * d.row_bytes + 4u * i));
+  /* One word further is outside the bank: refused with code 4. */
+  wr(c, DMA_REG(TESSERA_DMA_CLEAR_OFFSET), 1);
+  d.dst += 4u;
+  dma_start(c, &d);
+  assert_int_equal(dma_code(c), 4);
+}
+
+static void dma_dmem(void **state) {
+  tchip *c = *state;
+  uint8_t src[512], mid[512], back[512];
+  fill(src, sizeof src);
+  dram_put(c, 0x3000, src, sizeof src);
+  struct dma d = {.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_DMEM, .rows = 4, .row_bytes = 128,
+                  .sstride = 128, .dstride = 128, .src = 0x3000, .dst = 0x800};
+  dma_start(c, &d);
+  dma_wait(c, 1);
+  assert_int_equal(tiss_read_mem(tchip_iss(c), TESSERA_DMEM_BASE + 0x800, mid, sizeof mid), 0);
+  assert_memory_equal(mid, src, sizeof src);
+  struct dma e = {.sk = TESSERA_DMA_KIND_DMEM, .dk = TESSERA_DMA_KIND_DRAM, .rows = 1, .row_bytes = 512,
+                  .src = 0x800, .dst = 0x9000};
+  dma_start(c, &e);
+  dma_wait(c, 2);
+  dram_get(c, 0x9000, back, sizeof back);
+  assert_memory_equal(back, src, sizeof src);
+  /* DMEM-only transfers move no DRAM bytes: 2 * 512 so far. */
+  assert_true(dma_bytes_reg(c) == 1024);
+  /* Beyond the DMEM: refused. */
+  e.src = TESSERA_DMEM_SIZE - 256u;
+  dma_start(c, &e);
+  assert_int_equal(dma_code(c), 4);
+}
+
+static void dma_gbuf(void **state) {
+  tchip *c = *state;
+  uint32_t t = 0, rows = 6;
+  uint8_t src[6 * 4 * P], back[6 * 4 * P];
+  fill(src, sizeof src);
+  dram_put(c, 0x4000, src, sizeof src);
+  struct dma d = {.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_GBUF, .dt = t, .rows = rows,
+                  .row_bytes = 4u * P, .sstride = 4u * P, .src = 0x4000, .dst = TTILE_GROUPS - rows};
+  dma_start(c, &d);
+  dma_wait(c, 1);
+  struct ttile_state *ts = tchip_tile(c, t);
+  for (uint32_t r = 0; r < rows; r++)
+    for (uint32_t p = 0; p < P; p++) assert_int_equal(ts->gbuf[TTILE_GROUPS - rows + r][p], le32(src + (r * P + p) * 4u));
+  struct dma e = {.sk = TESSERA_DMA_KIND_GBUF, .dk = TESSERA_DMA_KIND_DRAM, .st = t, .rows = rows,
+                  .row_bytes = 4u * P, .dstride = 4u * P, .src = TTILE_GROUPS - rows, .dst = 0x5000};
+  dma_start(c, &e);
+  dma_wait(c, 2);
+  dram_get(c, 0x5000, back, sizeof back);
+  assert_memory_equal(back, src, sizeof src);
+  /* A row is exactly P words; one entry too many is outside. */
+  e.row_bytes = 4u * P + 4u;
+  dma_start(c, &e);
+  assert_int_equal(dma_code(c), 4);
+  wr(c, DMA_REG(TESSERA_DMA_CLEAR_OFFSET), 1);
+  e.row_bytes = 4u * P, e.src = TTILE_GROUPS - rows + 1u;
+  dma_start(c, &e);
+  assert_int_equal(dma_code(c), 4);
+}
+
+static void dma_wload(void **state) {
+  tchip *c = *state;
+  uint32_t t = T > 1 ? 1 : 0, rows = 9, gb = 4u + 2u * P, vb = 2u * P;
+  uint8_t grp[9 * (4 + 2 * P)], val[9 * 2 * P];
+  fill(grp, sizeof grp);
+  fill(val, sizeof val);
+  dram_put(c, 0x6000, grp, sizeof grp);
+  dram_put(c, 0x7002, val, sizeof val); /* bf16 values need only 2-byte alignment */
+  struct dma d = {.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_WBUF, .mode = TESSERA_DMA_MODE_WLOAD, .dt = t,
+                  .rows = rows, .src = 0x6000, .aux = 0x7002, .dst = 3};
+  uint64_t b0 = dma_bytes_reg(c);
+  dma_start(c, &d);
+  assert_int_equal(dma_status(c) & TESSERA_DMA_STATUS_ERROR_MASK, 0);
+  dma_wait(c, 1);
+  struct ttile_state *ts = tchip_tile(c, t);
+  for (uint32_t g = 0; g < rows; g++) {
+    const uint8_t *G = grp + g * gb;
+    assert_int_equal(ts->wb_hdr[3 + g], (uint32_t)le16(G) | (uint32_t)G[2] << 16);
+    for (uint32_t p = 0; p < P; p++)
+      assert_int_equal(ts->wb_slot[3 + g][p], (uint32_t)le16(G + 4 + 2 * p) << 16 | le16(val + g * vb + 2 * p));
+  }
+  assert_true(dma_bytes_reg(c) - b0 == (uint64_t)rows * (gb + vb));
+  /* wload only from DRAM to the weight buffer; the weight buffer only by wload. */
+  d.sk = TESSERA_DMA_KIND_DMEM;
+  dma_start(c, &d);
+  assert_int_equal(dma_code(c), 2);
+  wr(c, DMA_REG(TESSERA_DMA_CLEAR_OFFSET), 1);
+  struct dma e = {.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_WBUF, .rows = 1, .row_bytes = 4};
+  dma_start(c, &e);
+  assert_int_equal(dma_code(c), 2);
+  wr(c, DMA_REG(TESSERA_DMA_CLEAR_OFFSET), 1);
+  d.sk = TESSERA_DMA_KIND_DRAM, d.dst = TTILE_GROUPS - rows + 1u;
+  dma_start(c, &d);
+  assert_int_equal(dma_code(c), 4);
+}
+
+static void dma_pack_unpack(void **state) {
+  tchip *c = *state;
+  uint32_t rows = 5, words = 6;
+  uint8_t src[5 * 6 * 4], packed[5 * 6 * 2], back[5 * 6 * 4];
+  fill(src, sizeof src);
+  dram_put(c, 0x10000, src, sizeof src);
+  /* fp32 rows -> bf16 rows (high halves), destination stride in bf16 bytes. */
+  struct dma d = {.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_DRAM, .pack = 1, .rows = rows,
+                  .row_bytes = 4u * words, .sstride = 4u * words, .dstride = 2u * words + 2u, .src = 0x10000,
+                  .dst = 0x20002};
+  uint64_t b0 = dma_bytes_reg(c);
+  dma_start(c, &d);
+  assert_int_equal(dma_status(c) & TESSERA_DMA_STATUS_ERROR_MASK, 0);
+  dma_wait(c, 1);
+  assert_true(dma_bytes_reg(c) - b0 == (uint64_t)rows * words * 6u);
+  for (uint32_t r = 0; r < rows; r++) {
+    dram_get(c, d.dst + r * d.dstride, packed + r * 2u * words, 2u * words);
+    for (uint32_t i = 0; i < words; i++)
+      assert_int_equal(le16(packed + (r * words + i) * 2u), le32(src + (r * words + i) * 4u) >> 16);
+  }
+  /* bf16 rows -> bank words (value << 16), then out again as words. */
+  dram_put(c, 0x30000, packed, sizeof packed);
+  struct dma e = {.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_BANK, .unpack = 1, .rows = rows,
+                  .row_bytes = 4u * words, .sstride = 2u * words, .dstride = 4u * words, .dst = 0};
+  e.src = 0x30000;
+  dma_start(c, &e);
+  dma_wait(c, 2);
+  struct ttile_state *ts = tchip_tile(c, 0);
+  for (uint32_t r = 0; r < rows; r++)
+    for (uint32_t i = 0; i < words; i++)
+      assert_int_equal(bank_row(ts, 0, e.dstride, 0, r)[i], (uint32_t)le16(packed + (r * words + i) * 2u) << 16);
+  struct dma f = {.sk = TESSERA_DMA_KIND_BANK, .dk = TESSERA_DMA_KIND_DRAM, .rows = rows, .row_bytes = 4u * words,
+                  .sstride = 4u * words, .dstride = 4u * words, .src = 0, .dst = 0x40000};
+  dma_start(c, &f);
+  dma_wait(c, 3);
+  dram_get(c, 0x40000, back, sizeof back);
+  for (uint32_t i = 0; i < rows * words; i++) assert_int_equal(le32(back + 4u * i), le32(src + 4u * i) & 0xffff0000u);
+  /* The bf16 side must be byte-addressed; both flags at once is not a mode. */
+  wr(c, DMA_REG(TESSERA_DMA_CLEAR_OFFSET), 1);
+  f.pack = 1, f.dk = TESSERA_DMA_KIND_BANK, f.dt = 0;
+  dma_start(c, &f);
+  assert_int_equal(dma_code(c), 2);
+  wr(c, DMA_REG(TESSERA_DMA_CLEAR_OFFSET), 1);
+  d.unpack = 1;
+  dma_start(c, &d);
+  assert_int_equal(dma_code(c), 2);
+}
+
+static void dma_gather(void **state) {
+  tchip *c = *state;
+  uint32_t vocab = 10, rb = 24, rows = 7;
+  uint8_t table[10 * 24], out[7 * 24], idxb[7 * 4];
+  int32_t idx[7] = {3, 0, 9, -1, 4, 10, 3};
+  fill(table, sizeof table);
+  dram_put(c, 0x50000, table, sizeof table);
+  for (uint32_t r = 0; r < rows; r++)
+    for (int b = 0; b < 4; b++) idxb[4 * r + (uint32_t)b] = (uint8_t)((uint32_t)idx[r] >> (8 * b));
+  dram_put(c, 0x51000, idxb, sizeof idxb);
+  memset(out, 0xee, sizeof out);
+  dram_put(c, 0x52000, out, sizeof out);
+  /* The source endpoint is the table: DRAM of vocab rows; the rule is the DRAM's bounds. Make it
+   * the DMEM instead to have a small endpoint: rows outside it are written as zeros. */
+  assert_int_equal(tiss_write_mem(tchip_iss(c), TESSERA_DMEM_BASE + TESSERA_DMEM_SIZE - sizeof table, table,
+                                  sizeof table), 0);
+  struct dma d = {.sk = TESSERA_DMA_KIND_DMEM, .dk = TESSERA_DMA_KIND_DRAM, .mode = TESSERA_DMA_MODE_GATHER,
+                  .rows = rows, .row_bytes = rb, .sstride = rb, .dstride = rb,
+                  .src = TESSERA_DMEM_SIZE - sizeof table, .aux = 0x51000, .dst = 0x52000};
+  uint64_t b0 = dma_bytes_reg(c);
+  dma_start(c, &d);
+  assert_int_equal(dma_status(c) & TESSERA_DMA_STATUS_ERROR_MASK, 0); /* accepted */
+  dma_wait(c, 1);
+  assert_int_equal(dma_code(c), 4);                                    /* a bad index */
+  assert_int_not_equal(dma_status(c) & TESSERA_DMA_STATUS_ERROR_MASK, 0);
+  dram_get(c, 0x52000, out, sizeof out);
+  for (uint32_t r = 0; r < rows; r++) {
+    if (idx[r] < 0 || (uint32_t)idx[r] >= vocab) {
+      for (uint32_t i = 0; i < rb; i++) assert_int_equal(out[r * rb + i], 0);
+    } else {
+      assert_memory_equal(out + r * rb, table + (uint32_t)idx[r] * rb, rb);
+    }
+  }
+  /* DRAM bytes: the indices and the written rows (the source is the DMEM). */
+  assert_true(dma_bytes_reg(c) - b0 == 4u * rows + (uint64_t)rows * rb);
+  (void)vocab;
+  /* From the DRAM: every index inside. */
+  wr(c, DMA_REG(TESSERA_DMA_CLEAR_OFFSET), 1);
+  idx[3] = 1, idx[5] = 2;
+  for (uint32_t r = 0; r < rows; r++)
+    for (int b = 0; b < 4; b++) idxb[4 * r + (uint32_t)b] = (uint8_t)((uint32_t)idx[r] >> (8 * b));
+  dram_put(c, 0x51000, idxb, sizeof idxb);
+  d.sk = TESSERA_DMA_KIND_DRAM, d.src = 0x50000;
+  dma_start(c, &d);
+  dma_wait(c, 2);
+  assert_int_equal(dma_status(c) & TESSERA_DMA_STATUS_ERROR_MASK, 0);
+  dram_get(c, 0x52000, out, sizeof out);
+  for (uint32_t r = 0; r < rows; r++) assert_memory_equal(out + r * rb, table + (uint32_t)idx[r] * rb, rb);
+}
+
+static void dma_refused(void **state) {
+  tchip *c = *state;
+  struct {
+    struct dma d;
+    uint32_t code;
+  } cases[] = {
+    {{.sk = 7, .dk = TESSERA_DMA_KIND_DRAM, .rows = 1, .row_bytes = 4}, 2},
+    {{.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_DRAM, .mode = 3, .rows = 1, .row_bytes = 4}, 2},
+    {{.sk = TESSERA_DMA_KIND_WBUF, .dk = TESSERA_DMA_KIND_DRAM, .rows = 1, .row_bytes = 4}, 2},
+    {{.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_DRAM, .bcast = 1, .rows = 1, .row_bytes = 4}, 2},
+    {{.sk = TESSERA_DMA_KIND_BANK, .dk = TESSERA_DMA_KIND_DRAM, .mode = TESSERA_DMA_MODE_GATHER, .rows = 1,
+      .row_bytes = 4}, 2},
+    {{.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_BANK, .dt = T, .rows = 1, .row_bytes = 4}, 3},
+    {{.sk = TESSERA_DMA_KIND_GBUF, .dk = TESSERA_DMA_KIND_DRAM, .st = 63, .rows = 1, .row_bytes = 4u * P}, 3},
+    {{.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_DRAM, .rows = 0, .row_bytes = 4}, 4},
+    {{.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_DRAM, .rows = 1, .row_bytes = 0}, 4},
+    {{.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_DRAM, .rows = 2, .row_bytes = 64, .sstride = 64,
+      .src = TESSERA_CFG_DRAM_BYTES - 64}, 4},
+    {{.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_DRAM, .rows = 1, .row_bytes = 8, .dst = 1ull << 40}, 4},
+    {{.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_BANK, .rows = L + 1, .row_bytes = 4, .dstride = 4u * LBW / 2u,
+      .dst = LBW / 2u}, 4},
+    {{.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_DRAM, .rows = 1, .row_bytes = 6}, 5},
+    {{.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_DRAM, .rows = 1, .row_bytes = 8, .src = 2}, 5},
+    {{.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_BANK, .rows = 2, .row_bytes = 8, .dstride = 6}, 5},
+  };
+  for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    uint32_t done0 = rd(c, DMA_REG(TESSERA_DMA_DONE_OFFSET));
+    wr(c, DMA_REG(TESSERA_DMA_CLEAR_OFFSET), 1);
+    assert_int_equal(dma_status(c), 0);
+    dma_start(c, &cases[i].d);
+    uint32_t s = dma_status(c);
+    if (!(s & TESSERA_DMA_STATUS_ERROR_MASK) || dma_code(c) != cases[i].code)
+      fail_msg("case %u: status 0x%08x, want code %u", i, s, cases[i].code);
+    assert_int_equal(s & (TESSERA_DMA_STATUS_BUSY_MASK | TESSERA_DMA_STATUS_QUEUED_MASK), 0);
+    tchip_advance(c, 1000);
+    assert_int_equal(rd(c, DMA_REG(TESSERA_DMA_DONE_OFFSET)), done0);
+  }
+  /* The code is the first error's until cleared; a good descriptor does not clear it. */
+  wr(c, DMA_REG(TESSERA_DMA_CLEAR_OFFSET), 1);
+  dma_start(c, &cases[5].d);
+  dma_start(c, &cases[0].d);
+  assert_int_equal(dma_code(c), 3);
+  struct dma ok = {.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_DRAM, .rows = 1, .row_bytes = 4, .dst = 64};
+  dma_start(c, &ok);
+  dma_wait(c, rd(c, DMA_REG(TESSERA_DMA_DONE_OFFSET)) + 1);
+  assert_int_equal(dma_code(c), 3);
+  wr(c, DMA_REG(TESSERA_DMA_CLEAR_OFFSET), 1);
+  assert_int_equal(dma_status(c), 0);
+}
+
+static void dma_queue_full(void **state) {
+  tchip *c = *state;
+  /* Large transfers so the queue cannot drain while the registers are written. */
+  struct dma d = {.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_DRAM, .rows = 64, .row_bytes = 4096,
+                  .sstride = 4096, .dstride = 4096, .dst = 1u << 20};
+  for (int i = 0; i < 4; i++) dma_start(c, &d);
+  uint32_t s = dma_status(c);
+  assert_int_equal(s & TESSERA_DMA_STATUS_ERROR_MASK, 0);
+  assert_int_equal((s & TESSERA_DMA_STATUS_QUEUED_MASK) >> TESSERA_DMA_STATUS_QUEUED_SHIFT, 4);
+  assert_int_not_equal(s & TESSERA_DMA_STATUS_BUSY_MASK, 0);
+  dma_start(c, &d);
+  assert_int_equal(dma_code(c), 1);
+  assert_int_equal((dma_status(c) & TESSERA_DMA_STATUS_QUEUED_MASK) >> TESSERA_DMA_STATUS_QUEUED_SHIFT, 4);
+  dma_wait(c, 4);
+  tchip_advance(c, 1u << 20);
+  assert_int_equal(rd(c, DMA_REG(TESSERA_DMA_DONE_OFFSET)), 4); /* the refused one never runs */
+  assert_int_equal(dma_status(c) & (TESSERA_DMA_STATUS_BUSY_MASK | TESSERA_DMA_STATUS_QUEUED_MASK), 0);
+}
+
+/* dma.dram_bytes_hi reads the value latched by the last read of _lo: past 2^32 bytes it still
+ * reads 0 until _lo is read. One descriptor moves 2^32 + 2^16 bytes (the DMEM row, 65537 times, to
+ * one DRAM place). */
+static void dma_counter_latch(void **state) {
+  tchip *c = *state;
+  struct dma d = {.sk = TESSERA_DMA_KIND_DMEM, .dk = TESSERA_DMA_KIND_DRAM, .rows = 65537, .row_bytes = 65536};
+  dma_start(c, &d);
+  assert_int_equal(dma_status(c) & TESSERA_DMA_STATUS_ERROR_MASK, 0);
+  /* Past its end, whichever side (DRAM or on-chip) is slower. */
+  uint64_t bpc = TESSERA_CFG_DRAM_BYTES_PER_CYCLE < TESSERA_CFG_DMA_BYTES_PER_CYCLE ? TESSERA_CFG_DRAM_BYTES_PER_CYCLE
+                                                                                  : TESSERA_CFG_DMA_BYTES_PER_CYCLE;
+  tchip_advance(c, 65537ull * 65536u / bpc + 1000000u);
+  dma_wait(c, 1);
+  assert_int_equal(rd(c, DMA_REG(TESSERA_DMA_DRAM_BYTES_HI_OFFSET)), 0);
+  assert_int_equal(rd(c, DMA_REG(TESSERA_DMA_DRAM_BYTES_LO_OFFSET)), 65536);
+  assert_int_equal(rd(c, DMA_REG(TESSERA_DMA_DRAM_BYTES_HI_OFFSET)), 1);
+  assert_int_equal(rd(c, DMA_REG(TESSERA_DMA_DRAM_BYTES_HI_OFFSET)), 1);
+}
+
+static uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1u) / b; }
+
+/* docs/chip.md: a descriptor starts when queued (or when the one before it finishes); its DRAM bytes
+ * take latency + bytes / dram_bytes_per_cycle on the DRAM channel, its on-chip side
+ * bytes / dma_bytes_per_cycle; it finishes one cycle after the later. */
+static void dma_timing_by_hand(void **state) {
+  tchip *c = *state;
+  const uint64_t lat = TESSERA_CFG_DRAM_LATENCY, dbw = TESSERA_CFG_DRAM_BYTES_PER_CYCLE,
+                 cbw = TESSERA_CFG_DMA_BYTES_PER_CYCLE;
+  /* A: DRAM -> bank, 8 rows of 256 bytes (2048 bytes each side). */
+  struct dma a = {.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_BANK, .rows = 8, .row_bytes = 256,
+                  .sstride = 256, .dstride = 256};
+  /* B: DRAM -> DRAM, 1 row of 1000 bytes: 2000 DRAM bytes, no on-chip side. */
+  struct dma b = {.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_DRAM, .rows = 1, .row_bytes = 1000,
+                  .src = 4096, .dst = 8192};
+  dma_start(c, &a); /* the start write is the last access of dma_start */
+  uint64_t ta = tchip_now(c) - 1u;
+  uint64_t a_dram = ta + lat + ceil_div(2048, dbw), a_chip = ta + ceil_div(2048, cbw);
+  uint64_t fa = (a_dram > a_chip ? a_dram : a_chip) + 1u;
+  dma_start(c, &b);
+  /* B starts at fa; the channel is free by then (A's data ended at a_dram < fa). */
+  uint64_t fb = fa + lat + ceil_div(2000, dbw) + 1u;
+  assert_true(tchip_now(c) < fa);
+  tchip_advance(c, fa - 1u - tchip_now(c));
+  assert_int_equal(rd(c, DMA_REG(TESSERA_DMA_DONE_OFFSET)), 0); /* read at fa - 1 */
+  assert_int_equal(rd(c, DMA_REG(TESSERA_DMA_DONE_OFFSET)), 1); /* read at fa */
+  tchip_advance(c, fb - 1u - tchip_now(c));
+  assert_int_not_equal(dma_status(c) & TESSERA_DMA_STATUS_BUSY_MASK, 0);
+  assert_int_equal(dma_status(c) & TESSERA_DMA_STATUS_BUSY_MASK, 0);
+  assert_int_equal(rd(c, DMA_REG(TESSERA_DMA_DONE_OFFSET)), 2);
+  struct tchip_counters k;
+  tchip_counters(c, &k);
+  assert_true(k.dma_busy == fb - ta);
+  assert_true(k.dma_dram_bytes == 4048 && k.dma_descriptors == 2);
+}
+
+/* ---- tiles --------------------------------------------------------------------------------------------- */
+
+static void tile_desc_write(tchip *c, unsigned t, const struct ttile_desc *d) {
+  wr(c, TILE_REG(t, TESSERA_TILE_KERNEL_OFFSET), d->kernel);
+  wr(c, TILE_REG(t, TESSERA_TILE_K_OFFSET), d->k);
+  wr(c, TILE_REG(t, TESSERA_TILE_KN_OFFSET), d->kn);
+  wr(c, TILE_REG(t, TESSERA_TILE_NTOK_OFFSET), d->ntok);
+  wr(c, TILE_REG(t, TESSERA_TILE_TPL_OFFSET), d->tpl);
+  wr(c, TILE_REG(t, TESSERA_TILE_NGROUPS_OFFSET), d->ngroups);
+  wr(c, TILE_REG(t, TESSERA_TILE_OFF_A_OFFSET), d->off_a);
+  wr(c, TILE_REG(t, TESSERA_TILE_OFF_B_OFFSET), d->off_b);
+  wr(c, TILE_REG(t, TESSERA_TILE_OFF_C_OFFSET), d->off_c);
+  wr(c, TILE_REG(t, TESSERA_TILE_OFF_D_OFFSET), d->off_d);
+  wr(c, TILE_REG(t, TESSERA_TILE_COLS_OFFSET), d->cols);
+  wr(c, TILE_REG(t, TESSERA_TILE_PARAM_OFFSET), d->param);
+  wr(c, TILE_REG(t, TESSERA_TILE_ROW0_OFFSET), d->row0);
+  const uint32_t soff[8] = {TESSERA_TILE_S0_OFFSET, TESSERA_TILE_S1_OFFSET, TESSERA_TILE_S2_OFFSET,
+                            TESSERA_TILE_S3_OFFSET, TESSERA_TILE_S4_OFFSET, TESSERA_TILE_S5_OFFSET,
+                            TESSERA_TILE_S6_OFFSET, TESSERA_TILE_S7_OFFSET};
+  for (int i = 0; i < 8; i++) wr(c, TILE_REG(t, soff[i]), d->s[i]);
+}
+
+static uint32_t tile_status(tchip *c, unsigned t) { return rd(c, TILE_REG(t, TESSERA_TILE_STATUS_OFFSET)); }
+static uint64_t tile_cnt(tchip *c, unsigned t, uint32_t lo_off, uint32_t hi_off) {
+  uint32_t lo = rd(c, TILE_REG(t, lo_off));
+  return (uint64_t)rd(c, TILE_REG(t, hi_off)) << 32 | lo;
+}
+
+static void tile_registers(void **state) {
+  tchip *c = *state;
+  unsigned t = T - 1;
+  struct ttile_desc d;
+  uint32_t *w = (uint32_t *)&d;
+  for (size_t i = 0; i < sizeof d / 4; i++) w[i] = rnd();
+  tile_desc_write(c, t, &d);
+  assert_int_equal(rd(c, TILE_REG(t, TESSERA_TILE_KERNEL_OFFSET)), d.kernel);
+  assert_int_equal(rd(c, TILE_REG(t, TESSERA_TILE_ROW0_OFFSET)), d.row0);
+  assert_int_equal(rd(c, TILE_REG(t, TESSERA_TILE_S7_OFFSET)), d.s[7]);
+  assert_int_equal(rd(c, TILE_REG(t, TESSERA_TILE_OFF_D_OFFSET)), d.off_d);
+  assert_int_equal(tile_status(c, t), 0);
+  /* An unknown kernel: code 2, nothing runs. */
+  wr(c, TILE_REG(t, TESSERA_TILE_KERNEL_OFFSET), TESSERA_TILE_KERNEL_CODE_MASK);
+  wr(c, TILE_REG(t, TESSERA_TILE_START_OFFSET), 1);
+  assert_int_equal(tile_status(c, t), TESSERA_TILE_STATUS_ERROR_MASK | 2u << TESSERA_TILE_STATUS_CODE_SHIFT);
+  assert_int_equal(rd(c, TILE_REG(t, TESSERA_TILE_DONE_OFFSET)), 0);
+  /* Writing start without the go bit does nothing; clear takes the error away. */
+  wr(c, TILE_REG(t, TESSERA_TILE_START_OFFSET), 0);
+  wr(c, TILE_REG(t, TESSERA_TILE_CLEAR_OFFSET), TESSERA_TILE_CLEAR_ERROR_MASK);
+  assert_int_equal(tile_status(c, t), 0);
+}
+
+/* An `add` run through the registers, compared with ttile_cm_exec on a copy of the memories. */
+static void tile_run_add(void **state) {
+  tchip *c = *state;
+  unsigned t = 0;
+  uint32_t cols = 13, kn = 3 * cols + 2, ntok = 2 * L + 1;
+  struct ttile_desc d = {0};
+  d.kernel = TESSERA_TILE_KERNEL_ADD;
+  d.kn = kn, d.ntok = ntok, d.tpl = (ntok + L - 1) / L, d.cols = cols;
+  d.off_a = 0, d.off_b = cols, d.off_c = 2 * cols;
+  /* A and B by DMA: row r's region holds A then B. */
+  uint64_t n = (uint64_t)ntok * 2u * cols * 4u;
+  uint8_t *ab = malloc(n);
+  for (uint64_t i = 0; i < n / 4u; i++) {
+    uint32_t f = 0x3f800000u + (rnd() & 0x7fffffu) - (rnd() & 1u) * 0x800000u; /* values near 1 */
+    memcpy(ab + 4u * i, &f, 4);
+  }
+  dram_put(c, 0x1000, ab, n);
+  struct dma in = {.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_BANK, .rows = ntok, .row_bytes = 8u * cols,
+                   .sstride = 8u * cols, .dstride = 4u * kn, .src = 0x1000};
+  dma_start(c, &in);
+  dma_wait(c, 1);
+  tile_desc_write(c, t, &d);
+  /* The reference: the same run on a copy. */
+  struct ttile_state *ref = malloc(sizeof *ref);
+  memcpy(ref, tchip_tile(c, t), sizeof *ref);
+  struct ttile_counters rc;
+  memset(&rc, 0, sizeof rc);
+  assert_int_equal(ttile_cm_exec(ref, &d, &rc), 0);
+  assert_true(rc.cycles >= 8);
+  wr(c, TILE_REG(t, TESSERA_TILE_START_OFFSET), 1);
+  uint64_t t0 = tchip_now(c) - 1u;
+  assert_int_equal(tile_status(c, t), TESSERA_TILE_STATUS_BUSY_MASK);
+  /* A second start while busy: code 1, the run goes on. */
+  wr(c, TILE_REG(t, TESSERA_TILE_START_OFFSET), 1);
+  assert_int_equal(tile_status(c, t),
+                   TESSERA_TILE_STATUS_BUSY_MASK | TESSERA_TILE_STATUS_ERROR_MASK | 1u << TESSERA_TILE_STATUS_CODE_SHIFT);
+  wr(c, TILE_REG(t, TESSERA_TILE_CLEAR_OFFSET), TESSERA_TILE_CLEAR_ERROR_MASK);
+  /* The results are not in the tile's memories before the run ends. */
+  assert_int_equal(tchip_tile(c, t)->bank[0][2 * cols], 0);
+  if (tchip_now(c) < t0 + rc.cycles - 2u) tchip_advance(c, t0 + rc.cycles - 2u - tchip_now(c));
+  assert_int_equal(tile_status(c, t), TESSERA_TILE_STATUS_BUSY_MASK); /* read at t0 + cycles - 2 */
+  assert_int_equal(rd(c, TILE_REG(t, TESSERA_TILE_DONE_OFFSET)), 0);  /* at t0 + cycles - 1 */
+  assert_int_equal(tile_status(c, t), 0);                             /* at t0 + cycles */
+  assert_int_equal(rd(c, TILE_REG(t, TESSERA_TILE_DONE_OFFSET)), 1);
+  assert_memory_equal(tchip_tile(c, t)->bank, ref->bank, sizeof ref->bank);
+  /* Counter registers: the run's counters; _lo latches _hi. */
+  assert_true(tile_cnt(c, t, TESSERA_TILE_CNT_BUSY_LO_OFFSET, TESSERA_TILE_CNT_BUSY_HI_OFFSET) == rc.cycles);
+  assert_true(tile_cnt(c, t, TESSERA_TILE_CNT_MACS_LO_OFFSET, TESSERA_TILE_CNT_MACS_HI_OFFSET) == rc.macs);
+  assert_true(tile_cnt(c, t, TESSERA_TILE_CNT_CONFLICT_LO_OFFSET, TESSERA_TILE_CNT_CONFLICT_HI_OFFSET) ==
+              rc.stall_bank_conflict);
+  assert_true(tile_cnt(c, t, TESSERA_TILE_CNT_STARVED_LO_OFFSET, TESSERA_TILE_CNT_STARVED_HI_OFFSET) ==
+              rc.stall_stream_starved);
+  assert_true(tile_cnt(c, t, TESSERA_TILE_CNT_MEMORY_LO_OFFSET, TESSERA_TILE_CNT_MEMORY_HI_OFFSET) == rc.stall_memory);
+  struct tchip_counters k;
+  tchip_counters(c, &k);
+  assert_true(k.tile[t].runs == 1 && k.tile[t].busy == rc.cycles && k.tile[t].macs == rc.macs);
+  assert_true(k.any_tile_busy == rc.cycles);
+  /* Zeroing the counters. */
+  wr(c, TILE_REG(t, TESSERA_TILE_CLEAR_OFFSET), TESSERA_TILE_CLEAR_COUNTERS_MASK);
+  assert_true(tile_cnt(c, t, TESSERA_TILE_CNT_BUSY_LO_OFFSET, TESSERA_TILE_CNT_BUSY_HI_OFFSET) == 0);
+  assert_int_equal(rd(c, TILE_REG(t, TESSERA_TILE_DONE_OFFSET)), 1);
+  /* Operands outside the bank: code 3, nothing written, not busy. */
+  d.off_c = LBW;
+  tile_desc_write(c, t, &d);
+  wr(c, TILE_REG(t, TESSERA_TILE_START_OFFSET), 1);
+  assert_int_equal(tile_status(c, t), TESSERA_TILE_STATUS_ERROR_MASK | 3u << TESSERA_TILE_STATUS_CODE_SHIFT);
+  free(ab);
+  free(ref);
+}
+
+static void timeline_and_counters(void **state) {
+  tchip *c = *state;
+  assert_int_equal(tchip_timeline(c, 1), TCHIP_OK);
+  struct dma d = {.sk = TESSERA_DMA_KIND_DRAM, .dk = TESSERA_DMA_KIND_BANK, .rows = 4, .row_bytes = 64,
+                  .sstride = 64, .dstride = 64, .dt = T - 1};
+  dma_start(c, &d);
+  dma_wait(c, 1);
+  assert_int_equal(tchip_timeline_spans(c), 1);
+  char path[] = "/tmp/tessera_chip_timeline_XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_int_equal(tchip_timeline_write(c, path), TCHIP_OK);
+  FILE *f = fopen(path, "r");
+  char buf[4096];
+  size_t got = fread(buf, 1, sizeof buf - 1, f);
+  buf[got] = 0;
+  fclose(f);
+  remove(path);
+  assert_non_null(strstr(buf, "\"traceEvents\""));
+  assert_non_null(strstr(buf, "\"name\":\"dma dram->bank\""));
+  assert_non_null(strstr(buf, "\"ph\":\"X\""));
+  assert_non_null(strstr(buf, "\"bytes\":256"));
+  assert_int_equal(tchip_timeline_write(c, "/nonexistent-dir/x.json"), TCHIP_E_ARG);
+  struct tchip_counters k;
+  tchip_counters(c, &k);
+  assert_true(k.dma_busy > 0 && k.any_busy == k.dma_busy && k.any_tile_busy == 0);
+  assert_true(k.dram_bytes == 256 && k.cycles == tchip_now(c));
+  tchip_counters_reset(c);
+  tchip_counters(c, &k);
+  assert_true(k.cycles == 0 && k.dram_bytes == 0 && k.dma_busy == 0);
+}
+
+/* ---- firmware on the chip ---------------------------------------------------------------------------- */
+
+enum { P_MAGIC, P_TILE, P_M, P_K, P_N, P_NGROUPS, P_X, P_GRP, P_VAL, P_Y, P_SUM, P_LANE0, P_COUNT };
+
+static enum tchip_run_result run_until(tchip *c, uint64_t budget, int want_exit) {
+  enum tchip_run_result r;
+  do {
+    r = tchip_run(c, budget);
+  } while (want_exit && r == TCHIP_RUN_EVENT);
+  return r;
+}
+
+static void firmware_fwd(void **state) {
+  tchip *c = *state;
+  uint32_t m = 2 * L + 3, k = 24, n = 20, lane0 = L > 1 ? 1 : 0, t = T - 1;
+  uint8_t *mask = malloc((size_t)n * k);
+  assert_int_equal(tsp_mask_random(mask, n, k, 0.4, 77), TSP_OK);
+  struct tsp_stream st;
+  assert_int_equal(tsp_stream_build(&st, mask, n, k, P, TESSERA_CFG_SUB_BANKS, 1), TSP_OK);
+  uint16_t *wv = calloc((size_t)st.ngroups * P, 2);
+  uint32_t *x = malloc((size_t)m * k * 4), *y = calloc((size_t)m * n, 4), *yd = calloc((size_t)m * n, 4);
+  for (uint32_t i = 0; i < st.ngroups * P; i++) wv[i] = st.col[i] == TSP_EMPTY ? 0 : (uint16_t)(0x3c00u + (rnd() & 0x7ffu));
+  for (uint32_t i = 0; i < m * k; i++) x[i] = 0x3f000000u + (rnd() & 0xffffffu);
+  ttile_fn_fwd(&st, wv, x, m, y);
+  uint32_t sum = 0;
+  for (uint32_t i = 0; i < m * n; i++) sum = (sum << 5 | sum >> 27) ^ y[i];
+  /* The stream in the protocol's format and its values. */
+  uint32_t gb = 4u + 2u * P;
+  uint8_t *grp = calloc(st.ngroups, gb), *val = calloc(st.ngroups, 2u * P);
+  for (uint32_t g = 0; g < st.ngroups; g++) {
+    grp[g * gb] = (uint8_t)st.row[g], grp[g * gb + 1] = (uint8_t)(st.row[g] >> 8), grp[g * gb + 2] = st.flags[g];
+    for (uint32_t p = 0; p < P; p++) {
+      grp[g * gb + 4 + 2 * p] = (uint8_t)st.col[g * P + p], grp[g * gb + 5 + 2 * p] = (uint8_t)(st.col[g * P + p] >> 8);
+      val[(g * P + p) * 2] = (uint8_t)wv[g * P + p], val[(g * P + p) * 2 + 1] = (uint8_t)(wv[g * P + p] >> 8);
+    }
+  }
+  uint32_t prm[P_COUNT] = {0x46574431u, t, m, k, n, st.ngroups, 0x10000, 0x20000, 0x30000, 0x40000, sum, lane0};
+  dram_put(c, 0, prm, sizeof prm);
+  dram_put(c, 0x10000, x, (uint64_t)m * k * 4);
+  dram_put(c, 0x20000, grp, (uint64_t)st.ngroups * gb);
+  dram_put(c, 0x30000, val, (uint64_t)st.ngroups * 2u * P);
+  assert_int_equal(tchip_load_elf(c, CHIP_FW_DIR "/test_chip_fwd.elf"), TCHIP_OK);
+  enum tchip_run_result r = run_until(c, 50000000, 1);
+  char con[4096];
+  size_t cn = tchip_console(c, con, sizeof con - 1);
+  con[cn] = 0;
+  if (r != TCHIP_RUN_EXIT || tchip_exit_code(c) != 0)
+    fail_msg("run %d exit %u: %s\nconsole:\n%s", r, tchip_exit_code(c), tchip_error(c), con);
+  assert_non_null(strstr(con, "ok: checksum of Y"));
+  dram_get(c, 0x40000, yd, (uint64_t)m * n * 4);
+  assert_memory_equal(yd, y, (size_t)m * n * 4);
+  struct tchip_counters kc;
+  tchip_counters(c, &kc);
+  assert_true(kc.tile[t].runs == 1 && kc.dma_descriptors == 4 && kc.window_bytes == 4u * P_COUNT);
+  assert_true(kc.any_busy >= kc.any_tile_busy && kc.ctrl_instret > 0);
+  tsp_stream_free(&st);
+  free(mask), free(wv), free(x), free(y), free(yd), free(grp), free(val);
+}
+
+static void firmware_trap(void **state) {
+  tchip *c = *state;
+  uint32_t v, pc;
+  assert_int_equal(tchip_load_elf(c, CHIP_FW_DIR "/test_chip_trap.elf"), TCHIP_OK);
+  assert_int_equal(tchip_run(c, 1000000), TCHIP_RUN_EVENT); /* ready */
+  assert_int_equal(tchip_hostif_read(c, TESSERA_HOSTIF_FW_STATE_OFFSET, &v), TCHIP_OK);
+  assert_int_equal(v, TESSERA_FW_STATE_READY);
+  assert_int_equal(tchip_run(c, 1000000), TCHIP_RUN_EVENT); /* trap */
+  assert_int_equal(tchip_hostif_read(c, TESSERA_HOSTIF_FW_STATE_OFFSET, &v), TCHIP_OK);
+  assert_int_equal(v, TESSERA_FW_STATE_TRAP);
+  dram_get(c, 0, &pc, 4);
+  assert_int_equal(tchip_hostif_read(c, TESSERA_HOSTIF_TRAP_PC_OFFSET, &v), TCHIP_OK);
+  assert_int_equal(v, pc);
+  assert_int_equal(tchip_hostif_read(c, TESSERA_HOSTIF_TRAP_CAUSE_OFFSET, &v), TCHIP_OK);
+  assert_int_equal(v, 2); /* illegal instruction */
+  assert_int_equal(tchip_hostif_read(c, TESSERA_HOSTIF_TRAP_TVAL_OFFSET, &v), TCHIP_OK);
+  assert_int_equal(v, 0xffffffffu);
+  /* Stopped: it sleeps until the budget is gone, and can be resumed without harm. */
+  assert_int_equal(tchip_run(c, 5000), TCHIP_RUN_LIMIT);
+  assert_int_equal(tchip_run(c, 5000), TCHIP_RUN_LIMIT);
+  /* A missing image is an error, not a crash. */
+  assert_int_equal(tchip_load_elf(c, "/nonexistent/fw.elf"), TCHIP_E_ELF);
+  assert_true(strlen(tchip_error(c)) > 0);
+}
+
+static void firmware_window(void **state) {
+  tchip *c = *state;
+  uint8_t w[4] = {0xf1, 0xf0, 0x81, 0x80};
+  dram_put(c, 0x100, w, 4);
+  assert_int_equal(tchip_load_elf(c, CHIP_FW_DIR "/test_chip_window.elf"), TCHIP_OK);
+  enum tchip_run_result r = run_until(c, 10000000, 1);
+  char con[4096];
+  size_t cn = tchip_console(c, con, sizeof con - 1);
+  con[cn] = 0;
+  if (r != TCHIP_RUN_EXIT || tchip_exit_code(c) != 0) fail_msg("run %d exit %u\n%s", r, tchip_exit_code(c), con);
+  uint8_t b[8];
+  dram_get(c, 0x200, b, 8);
+  assert_int_equal(le32(b), 0xbeefaa44u);
+  assert_int_equal(le32(b + 4), 0x5a000000u);
+}
+
+static void firmware_bus_fault(void **state) {
+  tchip *c = *state;
+  /* Sub-word register access from the ISS is a bus error naming the address and the PC. */
+  tiss *s = tchip_iss(c);
+  /* lui t0, 0x20003 ; lb t1, 0x30(t0) ; (never reached) */
+  uint32_t prog[] = {0x200032b7u, 0x03028303u, 0x0000006fu};
+  assert_int_equal(tiss_write_mem(s, TESSERA_IMEM_BASE, prog, sizeof prog), 0);
+  tchip_reset(c);
+  assert_int_equal(tchip_run(c, 1000), TCHIP_RUN_FAULT);
+  assert_non_null(strstr(tchip_error(c), "0x20003030"));
+  assert_non_null(strstr(tchip_error(c), "pc 0x00000004"));
+  assert_non_null(strstr(tchip_error(c), "registers are 32-bit"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(hostif_registers, setup, teardown),
+    cmocka_unit_test_setup_teardown(bus_errors, setup, teardown),
+    cmocka_unit_test_setup_teardown(dram_window, setup, teardown),
+    cmocka_unit_test_setup_teardown(dma_copy_dram, setup, teardown),
+    cmocka_unit_test_setup_teardown(dma_bank_lane_interleave, setup, teardown),
+    cmocka_unit_test_setup_teardown(dma_broadcast, setup, teardown),
+    cmocka_unit_test_setup_teardown(dma_dmem, setup, teardown),
+    cmocka_unit_test_setup_teardown(dma_gbuf, setup, teardown),
+    cmocka_unit_test_setup_teardown(dma_wload, setup, teardown),
+    cmocka_unit_test_setup_teardown(dma_pack_unpack, setup, teardown),
+    cmocka_unit_test_setup_teardown(dma_gather, setup, teardown),
+    cmocka_unit_test_setup_teardown(dma_refused, setup, teardown),
+    cmocka_unit_test_setup_teardown(dma_queue_full, setup, teardown),
+    cmocka_unit_test_setup_teardown(dma_timing_by_hand, setup, teardown),
+    cmocka_unit_test_setup_teardown(dma_counter_latch, setup, teardown),
+    cmocka_unit_test_setup_teardown(tile_registers, setup, teardown),
+    cmocka_unit_test_setup_teardown(tile_run_add, setup, teardown),
+    cmocka_unit_test_setup_teardown(timeline_and_counters, setup, teardown),
+    cmocka_unit_test_setup_teardown(firmware_fwd, setup, teardown),
+    cmocka_unit_test_setup_teardown(firmware_trap, setup, teardown),
+    cmocka_unit_test_setup_teardown(firmware_window, setup, teardown),
+    cmocka_unit_test_setup_teardown(firmware_bus_fault, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
