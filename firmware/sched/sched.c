@@ -635,6 +635,8 @@ static int plan_fused(const struct tproto_cmd *cmd, struct plan *pl) {
           uint32_t at = slot_of(&sl, link, cols, &fresh);
           off_of_t[link] = at;
           have |= 1u << link;
+          /* moved in: later ops of this stage read it here (XENT_FWD then XENT_BWD on the logits) */
+          stage_of_t[link] = (uint32_t)cur;
         }
         if (stage_vector(cmd, o, st, &sl, &have, cols, 0, &param_words, &err) != 0) return 0;
         cur_linear = 0;

@@ -56,7 +56,9 @@ struct span {
 struct tchip {
   tiss *iss;
   struct tsim_dram *dram;
-  struct ttile_state *tile[T], *shadow[T];
+  /* A run computes into shadow from the memories copied at its start (pre); at completion it
+   * replaces only the words it changed (DMA may write the words a run does not use meanwhile). */
+  struct ttile_state *tile[T], *shadow[T], *pre[T];
   struct tile_ctl tc[T];
   /* DMA engine */
   uint32_t dreg[TESSERA_DMA_CTRL_OFFSET / 4u + 1u];
@@ -387,9 +389,10 @@ static void account(tchip *c, uint64_t t) {
 
 static void tile_finish(tchip *c, unsigned i) {
   struct tile_ctl *tc = &c->tc[i];
-  struct ttile_state *x = c->tile[i];
-  c->tile[i] = c->shadow[i];
-  c->shadow[i] = x;
+  const uint32_t *sh = (const uint32_t *)c->shadow[i], *pr = (const uint32_t *)c->pre[i];
+  uint32_t *cur = (uint32_t *)c->tile[i];
+  for (size_t w = 0; w < sizeof *c->tile[i] / sizeof *cur; w++)
+    if (sh[w] != pr[w]) cur[w] = sh[w];
   tc->busy = 0;
   tc->done++;
   tc->cnt[CNT_BUSY] += tc->run.cycles;
@@ -506,8 +509,9 @@ static void tile_start(tchip *c, unsigned i, uint64_t now) {
     tile_error(tc, 1);
     return;
   }
-  /* The run reads its inputs now and computes into the second copy of the memories, which becomes
-   * the tile's at completion. */
+  /* The run reads its inputs now and computes into a copy of the memories; at completion the
+   * words it changed (shadow != pre) are written back. */
+  memcpy(c->pre[i], c->tile[i], sizeof *c->pre[i]);
   memcpy(c->shadow[i], c->tile[i], sizeof *c->shadow[i]);
   struct ttile_counters run;
   memset(&run, 0, sizeof run);
@@ -755,7 +759,8 @@ tchip *tchip_new(void) {
   for (unsigned i = 0; i < T; i++) {
     c->tile[i] = calloc(1, sizeof *c->tile[i]);
     c->shadow[i] = calloc(1, sizeof *c->shadow[i]);
-    if (!c->tile[i] || !c->shadow[i]) goto fail;
+    c->pre[i] = calloc(1, sizeof *c->pre[i]);
+    if (!c->tile[i] || !c->shadow[i] || !c->pre[i]) goto fail;
   }
   tiss_set_bus(c->iss, iss_bus_read, iss_bus_write, c);
   tchip_reset(c);
@@ -768,7 +773,7 @@ fail:
 void tchip_free(tchip *c) {
   if (!c) return;
   for (unsigned i = 0; i < DMA_QUEUE; i++) free(c->q[i].idx);
-  for (unsigned i = 0; i < T; i++) free(c->tile[i]), free(c->shadow[i]);
+  for (unsigned i = 0; i < T; i++) free(c->tile[i]), free(c->shadow[i]), free(c->pre[i]);
   tiss_free(c->iss);
   tsim_dram_close(c->dram);
   free(c->spans);

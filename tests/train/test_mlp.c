@@ -14,6 +14,7 @@
 #include "mlp.h"
 #include "tessera/gen/hwcfg.h"
 #include "tessera/numerics.h"
+#include "tvec_fn.h"
 
 static const char *fw_path(void) {
   const char *e = getenv("TESSERA_FW");
@@ -107,24 +108,33 @@ static void test_ref64_matches_finite_differences(void **state) {
 /* One forward + backward on the device: loss and gradients against the float64 model. The device
  * rounds matmul operands to bf16 (unit roundoff 2^-9) and every other operation to fp32; each
  * gradient entry passes through at most 2L + 1 bf16 operand roundings, so the normwise relative
- * error is bounded by about (2L + 1) * 2^-8 (a factor 2 for the products of two rounded operands). */
-static void test_device_gradients_match_float64(void **state) {
-  (void)state;
+ * error is bounded by about (2L + 1) * 2^-8 (a factor 2 for the products of two rounded operands).
+ * step: the device then takes one AdamW step, whose master weights must equal tvec_adamw_update of
+ * the initial weights and the device's own gradients (moments from zero) bit for bit. */
+static void check_device_gradients(uint32_t width, uint32_t tokens, int fuse, int step) {
   static struct mlp m;
   struct mlp_cfg c;
-  small_cfg(&c, 32, 37, 1);
+  small_cfg(&c, width, tokens, fuse);
   assert_int_equal(mlp_init(&m, &c), TDEV_OK);
   tdev *d = boot();
   assert_int_equal(mlp_attach(&m, d), TDEV_OK);
   double loss = 0;
-  enum tdev_status st = mlp_forward_backward(&m, &loss);
+  enum tdev_status st;
+  if (step) {
+    struct mlp_step_stats ss;
+    st = mlp_step(&m, &ss);
+    loss = ss.loss;
+  } else {
+    st = mlp_forward_backward(&m, &loss);
+  }
   if (st != TDEV_OK) fprintf(stderr, "%s\n", m.err);
   assert_int_equal(st, TDEV_OK);
   uint32_t **wv = bf16_weights(&m);
   double **g = grads(&m);
   double rloss = mlp_ref64_loss_grad(&m, (const uint32_t *const *)wv, g);
   const double bound = (2.0 * c.layers + 1) * 0x1p-8;
-  print_message("loss: device %.9f, float64 %.9f\n", loss, rloss);
+  print_message("width %u tokens %u %s: loss device %.9f, float64 %.9f\n", width, tokens, fuse ? "fused" : "unfused",
+                loss, rloss);
   assert_true(fabs(loss - rloss) <= bound * rloss);
   for (uint32_t l = 0; l < c.layers; l++) {
     size_t gp = (size_t)m.layer[l].groups * m.p;
@@ -140,12 +150,37 @@ static void test_device_gradients_match_float64(void **state) {
     print_message("layer %u: gradient normwise relative error %.3g (bound %.3g)\n", l, rel, bound);
     assert_true(den > 0);
     assert_true(rel <= bound);
+    if (step) {
+      /* AdamW from zero moments on the device's gradients, on the host */
+      uint32_t *w = malloc(gp * 4), *mo = calloc(gp, 4), *vo = calloc(gp, 4), *dw = malloc(gp * 4);
+      uint16_t *wb = malloc(gp * 2);
+      struct tvec_adamw hp = {c.lr, c.beta1, c.beta2, c.eps, c.weight_decay, 1};
+      memcpy(w, m.layer[l].w, gp * 4);
+      assert_int_equal(tvec_adamw_update(&hp, w, dg, mo, vo, wb, (uint32_t)gp), 0);
+      assert_int_equal(mlp_read_weights(&m, l, dw), TDEV_OK);
+      for (size_t s = 0; s < gp; s++)
+        if (dw[s] != w[s]) fail_msg("layer %u slot %zu: device weight 0x%08x, AdamW 0x%08x", l, s, dw[s], w[s]);
+      free(w), free(mo), free(vo), free(dw), free(wb);
+    }
     free(dg);
   }
   for (uint32_t l = 0; l < c.layers; l++) free(wv[l]), free(g[l]);
   free(wv), free(g);
   mlp_free(&m);
   tdev_close(d);
+}
+
+static void test_device_gradients_match_float64(void **state) {
+  (void)state;
+  check_device_gradients(32, 37, 1, 0);
+}
+
+/* A wide shape with many token groups per tile (tokens >= 128: double-buffered vector stages, the
+ * cross-entropy's second group onwards) and a step of AdamW, fused and op by op. */
+static void test_device_step_wide(void **state) {
+  (void)state;
+  check_device_gradients(256, 128, 1, 1);
+  check_device_gradients(256, 128, 0, 1);
 }
 
 /* Fused and unfused runs give the same bits (losses and master weights) and fusion moves fewer DRAM
@@ -283,6 +318,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ref64_matches_finite_differences),
       cmocka_unit_test(test_device_gradients_match_float64),
+      cmocka_unit_test(test_device_step_wide),
       cmocka_unit_test(test_fused_equals_unfused),
       cmocka_unit_test(test_losses_fall),
       cmocka_unit_test(test_fuzzed_commands_complete_without_stray_writes),
