@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # demo.sh TESSERA FWDIR -- the README's main job until the GPT training run exists: a firmware
-# program on the RTL controller in lock step with the instruction-set simulator, then the sparse
+# program on the RTL controller in lock step with the instruction-set simulator, the sparse
 # linear layer of a GPT block on the RTL tile, dense against 75% and 87.5% sparsity, each result
-# checked bit for bit against the cmodel and against a float64 reference.
+# checked bit for bit against the cmodel and against a float64 reference, then a short sparse MLP
+# training run through driver, firmware, DMA and tiles (tessera mlp).
 set -euo pipefail
 tessera=$1 fw=$2
 
@@ -28,4 +29,9 @@ print(j["cycles"], j["utilization"], str(j["bitexact"]).lower(), j["rel_err"])' 
 done
 echo
 echo "Every row: RTL equal to the cmodel bit for bit, the cmodel within its bound of float64."
+
+echo
+echo "== 3. Training through the whole stack: host driver -> command ring -> firmware -> DMA and tiles"
+echo "   (2 sparse layers, width 256, 256 tokens, density 0.25; cmodel backend until the RTL chip lands)"
+"$tessera" mlp --layers 2 --width 256 --tokens 256 --density 0.25 --steps 8 --dense-baseline
 echo "More: docs/kernels.md (tessera kernel), docs/firmware.md (tessera run-elf), make bench."

@@ -1,6 +1,7 @@
 /* tessera kernel: run one linear-layer kernel on one tile with random bf16 inputs, check the RTL
  * against the cmodel bit for bit and the cmodel against the float64 reference (docs/kernels.md);
- * or one vector-unit kernel's functional model against its float64 reference (cmodel only). */
+ * or one vector-unit kernel's functional model against its float64 reference, and with
+ * --backend rtl the same kernel on the tile's vector unit (RTL == cmodel == functional model). */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -17,7 +18,9 @@
 #include "tessera/ref64.h"
 #include "tessera/ref64_nn.h"
 #include "tessera/sparse.h"
+#include "tessera/gen/map.h"
 #include "ttile.h"
+#include "ttile_exec.h"
 #include "tvec_fn.h"
 
 #define ME "tessera kernel"
@@ -44,8 +47,10 @@ static void help(FILE *f) {
           "  --json            one JSON object on stdout\n"
           "  --dump DIR        write inputs and outputs as float32 .npy files into DIR (created if missing)\n"
           "  --trace FILE.fst  waveform of the RTL run (rtl backend only)\n"
-          "Vector-unit kernels (cmodel backend only; functional model against float64, docs/vector-kernels.md):\n"
+          "Vector-unit kernels (functional model against float64, docs/vector-kernels.md; --backend rtl also runs\n"
+          "the tile's vector unit, RTL and cmodel, and checks both against the functional model bit for bit):\n"
           "  tessera kernel NAME [--m M] [--n N] [--v V] [--causal] [--step T] [--seed S] [--json] [--dump DIR]\n"
+          "                      [--backend cmodel|rtl] (rtl: not layernorm_bwd, embedding_*)\n"
           "  NAME              gelu_fwd, gelu_bwd, softmax_fwd, softmax_bwd (--causal: row r sees columns <= r),\n"
           "                    layernorm_fwd, layernorm_bwd, cross_entropy_fwd, cross_entropy_bwd (rows of width\n"
           "                    --v), embedding_fwd, embedding_bwd (table of --v rows of width --n), adamw (--step)\n"
@@ -183,6 +188,82 @@ static double vk_row_eps(const float *x, uint32_t nv, double *mx_out) {
   return e + gamma_c(nv ? nv - 1 : 0);
 }
 
+/* A vector kernel on the tile (docs/chip.md, "Tile"): rows placed as the DMA places them (row r of a
+ * pass in lane r mod L, region r div L of kn words), in passes of at most L x min(acc_depth,
+ * bank / kn) rows; every pass on the cmodel (ttile_cm_exec) and the RTL (ttile_rtl_exec), whose
+ * states must agree word for word. The RTL's results go to out[]. */
+struct vk_tile {
+  uint32_t kernel, m, w, kn, off[4], param_reg, s[7];
+  const uint32_t *in[4];  /* [m][w] inputs at region offsets in_off */
+  uint32_t in_off[4], nin;
+  const uint32_t *label;  /* [m] at region offset off[2] (xent), or NULL */
+  const uint32_t *param;  /* broadcast vector of plen words after the regions (gamma and beta), or NULL */
+  uint32_t plen;
+  uint32_t *out[3];       /* [m][out_len] results from region offset out_off */
+  uint32_t out_off[3], out_len[3], nout;
+  /* results */
+  struct ttile_counters cm, rtl;
+  uint32_t passes;
+  size_t state_diffs;
+};
+
+static int vk_tile_run(struct vk_tile *j, char *err, size_t errlen) {
+  const uint32_t L = TESSERA_CFG_LANES, bank = TESSERA_CFG_LANE_BANK_WORDS;
+  uint32_t tmax = j->plen < bank ? (bank - j->plen) / j->kn : 0;
+  if (tmax > TESSERA_CFG_ACC_DEPTH) tmax = TESSERA_CFG_ACC_DEPTH;
+  if (!tmax) {
+    snprintf(err, errlen, "a row takes %u bank words (and the parameters %u), a lane bank holds %u", j->kn, j->plen,
+             bank);
+    return -2;
+  }
+  struct ttile_state *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+  if (!a || !b) {
+    free(a), free(b);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  memset(&j->cm, 0, sizeof j->cm), memset(&j->rtl, 0, sizeof j->rtl);
+  j->passes = 0, j->state_diffs = 0;
+  int rc = 0;
+  for (uint32_t base = 0; base < j->m && !rc; base += L * tmax) {
+    uint32_t ntok = j->m - base < L * tmax ? j->m - base : L * tmax, tpl = (ntok + L - 1) / L;
+    memset(a, 0, sizeof *a);
+    for (uint32_t r = 0; r < ntok; r++) {
+      uint32_t *reg = &a->bank[r % L][(size_t)(r / L) * j->kn];
+      for (uint32_t q = 0; q < j->nin; q++) memcpy(reg + j->in_off[q], j->in[q] + (size_t)(base + r) * j->w, 4 * (size_t)j->w);
+      if (j->label) reg[j->off[2]] = j->label[base + r];
+    }
+    struct ttile_desc d = {.kernel = j->kernel, .kn = j->kn, .ntok = ntok, .tpl = tpl, .cols = j->w, .off_a = j->off[0],
+                           .off_b = j->off[1], .off_c = j->off[2], .off_d = j->off[3], .row0 = base};
+    d.param = j->param ? tpl * j->kn : j->param_reg;
+    for (uint32_t l = 0; l < L && j->param; l++) memcpy(&a->bank[l][d.param], j->param, 4 * (size_t)j->plen);
+    memcpy(d.s, j->s, sizeof j->s);
+    memcpy(b, a, sizeof *a);
+    struct ttile_counters ca, cb;
+    int sa = ttile_cm_exec(a, &d, &ca), sb = ttile_rtl_exec(b, &d, &cb, NULL, err, errlen);
+    if (sb < 0) {
+      rc = -1;
+      break;
+    }
+    if (sa || sb) {
+      snprintf(err, errlen, "the tile refused pass %u: status %d (cmodel %d)", j->passes, sb, sa);
+      rc = -1;
+      break;
+    }
+    for (uint32_t l = 0; l < L; l++)
+      for (uint32_t w = 0; w < bank; w++) j->state_diffs += a->bank[l][w] != b->bank[l][w];
+    j->cm.cycles += ca.cycles, j->cm.stall_memory += ca.stall_memory;
+    j->rtl.cycles += cb.cycles, j->rtl.stall_memory += cb.stall_memory;
+    for (uint32_t r = 0; r < ntok; r++)
+      for (uint32_t q = 0; q < j->nout; q++)
+        memcpy(j->out[q] + (size_t)(base + r) * j->out_len[q], &b->bank[r % L][(size_t)(r / L) * j->kn + j->out_off[q]],
+               4 * (size_t)j->out_len[q]);
+    j->passes++;
+  }
+  free(a), free(b);
+  return rc;
+}
+
 static int run_vec(int argc, char **argv) {
   uint32_t m = 0, n = 0, v = 0, seed = 1, step = 1;
   int json = 0, causal = 0, vk = -1, have_m = 0, have_n = 0, have_v = 0, have_step = 0;
@@ -244,8 +325,13 @@ static int run_vec(int argc, char **argv) {
     fprintf(stderr, ME ": --step applies to adamw only\n");
     return TESSERA_EXIT_USAGE;
   }
-  if (!strcmp(backend, "rtl")) {
+  const int use_rtl = !strcmp(backend, "rtl");
+  if (use_rtl && (vk == VK_LN_BWD || vk == VK_EMB_FWD || vk == VK_EMB_BWD)) {
     fprintf(stderr, ME ": no RTL implementation of %s yet (issue 5)\n", kn);
+    return TESSERA_EXIT_USAGE;
+  }
+  if (use_rtl && !ttile_rtl_exec) {
+    fprintf(stderr, ME ": --backend rtl: the RTL tile is not linked into this build (use --backend cmodel)\n");
     return TESSERA_EXIT_USAGE;
   }
   if (!have_m) m = vk == VK_CE_FWD || vk == VK_CE_BWD ? 32 : 64;
@@ -272,6 +358,7 @@ static int run_vec(int argc, char **argv) {
   }
   const size_t big = mw > vn ? mw : vn;
   int rc = TESSERA_EXIT_FAIL;
+  uint32_t *tout = NULL; /* the tile's results (--backend rtl) */
   float *in[4] = {0}, *got = malloc(nout * sizeof *got), *extra = malloc((2 * (size_t)m + 1) * sizeof *extra);
   uint32_t *o = calloc(nout + 1, 4), *idx = calloc(m, 4), *tmp = calloc(big + 1, 4);
   double *r = calloc(nout + 1, 8), *b = calloc(nout + 1, 8), *aux = calloc(big + 2 * (size_t)m + 1, 8);
@@ -507,7 +594,74 @@ static int run_vec(int argc, char **argv) {
   }
   }
 #undef ARR
-  double wall = now_s() - t0;
+  double wall = now_s() - t0, wall_rtl = 0.0;
+  /* The tile: operands A.. at region offsets 0, w, 2w, ..; the functional model's results are the
+   * reference the RTL (and the cmodel) must equal bit for bit. */
+  struct vk_tile tj = {.m = m, .w = w, .nin = 1, .nout = 1, .in = {I0}, .out_len = {w}};
+  tout = use_rtl ? calloc(nout + 1, 4) : NULL;
+  size_t tile_diffs = 0, first_diff = 0;
+  if (use_rtl) {
+    uint32_t *gb = calloc(2 * (size_t)n + 1, 4);
+    if (!tout || !gb) {
+      free(gb);
+      fprintf(stderr, ME ": out of memory\n");
+      goto out;
+    }
+    tj.out[0] = tout;
+    switch (vk) {
+    case VK_GELU_FWD:
+      tj.kernel = TESSERA_TILE_KERNEL_GELU_FWD, tj.kn = 2 * w, tj.off[1] = w, tj.out_off[0] = w;
+      break;
+    case VK_GELU_BWD:
+    case VK_SOFTMAX_BWD:
+      tj.kernel = vk == VK_GELU_BWD ? TESSERA_TILE_KERNEL_GELU_BWD : TESSERA_TILE_KERNEL_SOFTMAX_BWD;
+      if (vk == VK_SOFTMAX_BWD) tj.in[0] = tmp; /* p: the model's softmax */
+      tj.nin = 2, tj.in[1] = I1, tj.in_off[1] = w, tj.kn = 3 * w, tj.off[1] = w, tj.off[2] = 2 * w, tj.out_off[0] = 2 * w;
+      break;
+    case VK_SOFTMAX_FWD:
+      tj.kernel = TESSERA_TILE_KERNEL_SOFTMAX_FWD, tj.kn = 2 * w, tj.off[1] = w, tj.out_off[0] = w;
+      break;
+    case VK_LN_FWD:
+      tj.kernel = TESSERA_TILE_KERNEL_LAYERNORM_FWD, tj.kn = 2 * w + 2, tj.off[1] = w, tj.off[2] = 2 * w;
+      tj.s[0] = vk_f32(1e-5), tj.s[1] = tvec_recip_u32(w);
+      memcpy(gb, I1, 4 * (size_t)n), memcpy(gb + n, I2, 4 * (size_t)n);
+      tj.param = gb, tj.plen = 2 * n, tj.out_off[0] = w, tj.nout = 3;
+      tj.out[1] = tout + mw, tj.out[2] = tout + mw + m, tj.out_off[1] = 2 * w, tj.out_off[2] = 2 * w + 1;
+      tj.out_len[1] = tj.out_len[2] = 1;
+      break;
+    case VK_CE_FWD:
+      tj.kernel = TESSERA_TILE_KERNEL_XENT_FWD, tj.kn = w + 2, tj.label = idx, tj.off[2] = w, tj.off[3] = w + 1;
+      tj.out_off[0] = w + 1, tj.out_len[0] = 1;
+      break;
+    case VK_CE_BWD:
+      tj.kernel = TESSERA_TILE_KERNEL_XENT_BWD, tj.kn = 2 * w + 1, tj.label = idx, tj.off[1] = w, tj.off[2] = 2 * w;
+      tj.s[0] = tvec_recip_u32(m), tj.out_off[0] = w;
+      break;
+    default: /* adamw: W, G, M, V at 0, w, 2w, 3w; the bf16 copy at 4w */
+      tj.kernel = TESSERA_TILE_KERNEL_ADAMW, tj.kn = 5 * w, tj.nin = 4, tj.param_reg = 4 * w;
+      for (uint32_t q = 0; q < 4; q++) tj.in[q] = (const uint32_t *)in[q], tj.in_off[q] = tj.off[q] = q * w;
+      tj.s[0] = vk_f32(1e-3), tj.s[1] = vk_f32(0.9), tj.s[2] = vk_f32(0.999), tj.s[3] = vk_f32(1e-8);
+      tj.s[4] = vk_f32(0.01), tj.s[5] = tvec_bias_correction(tj.s[1], step), tj.s[6] = tvec_bias_correction(tj.s[2], step);
+      tj.nout = 3, tj.out[1] = tout + mw, tj.out[2] = tout + 2 * mw, tj.out_off[1] = 2 * w, tj.out_off[2] = 3 * w;
+      tj.out_len[1] = tj.out_len[2] = w;
+      break;
+    }
+    if (causal) tj.kernel |= TESSERA_TILE_KERNEL_CAUSAL_MASK;
+    char terr[200] = "";
+    double t1 = now_s();
+    int trc = vk_tile_run(&tj, terr, sizeof terr);
+    wall_rtl = now_s() - t1;
+    free(gb);
+    if (trc) {
+      fprintf(stderr, ME ": %s on the tile: %s\n", kn, terr);
+      if (trc == -2) rc = TESSERA_EXIT_USAGE; /* the job does not fit the tile */
+      goto out;
+    }
+    for (size_t a = 0; a < nout; a++)
+      if (tout[a] != o[a] && !tile_diffs++) first_diff = a;
+  }
+  const int tile_ok = !use_rtl || (!tile_diffs && !tj.state_diffs && tj.cm.cycles == tj.rtl.cycles &&
+                                   tj.cm.stall_memory == tj.rtl.stall_memory);
   for (size_t a = 0; a < nout; a++) got[a] = u2f(o[a]);
   /* Normwise: ||got - ref|| <= ||b|| elementwise-summed, times 1 + 2^-10 for second-order terms. */
   double rel_err = ref64_rel_err(got, r, nout), rnorm = 0.0, bnorm = 0.0;
@@ -525,14 +679,37 @@ static int run_vec(int argc, char **argv) {
     snprintf(shape, sizeof shape, "{\"m\": %u, \"n\": %u}", m, n);
     snprintf(shape_h, sizeof shape_h, "m=%u n=%u", m, n);
   }
-  if (json) {
+  if (json && use_rtl) {
+    printf("{\"kernel\": \"%s\", \"shape\": %s, \"causal\": %s, \"backend\": \"rtl\", "
+           "\"seed\": %u, \"outputs\": %zu, \"passes\": %u, \"cycles\": %" PRIu64 ", \"cmodel_cycles\": %" PRIu64
+           ", \"stall_memory\": %" PRIu64 ", \"bitexact\": %s, \"rel_err\": %.6e, "
+           "\"rel_err_bound\": %.6e, \"wall_s\": {\"cmodel\": %.6f, \"rtl\": %.6f}}\n",
+           kn, shape, causal ? "true" : "false", seed, nout, tj.passes, tj.rtl.cycles, tj.cm.cycles, tj.rtl.stall_memory,
+           tile_ok ? "true" : "false", rel_err, bound, wall, wall_rtl);
+  } else if (json) {
     printf("{\"kernel\": \"%s\", \"shape\": %s, \"causal\": %s, \"backend\": \"cmodel\", "
            "\"seed\": %u, \"outputs\": %zu, \"cycles\": null, \"bitexact\": null, \"rel_err\": %.6e, "
            "\"rel_err_bound\": %.6e, \"wall_s\": {\"cmodel\": %.6f, \"rtl\": null}}\n",
            kn, shape, causal ? "true" : "false", seed, nout, rel_err, bound, wall);
+  } else if (use_rtl) {
+    printf("%s %s%s, backend rtl (the tile's vector unit, %u pass%s)\n", kn, shape_h, causal ? " causal" : "", tj.passes,
+           tj.passes == 1 ? "" : "es");
+    printf("  cycles        %" PRIu64 " (memory stalls %" PRIu64 "); cmodel %" PRIu64 "\n", tj.rtl.cycles,
+           tj.rtl.stall_memory, tj.cm.cycles);
+    if (tile_ok)
+      printf("  bitexact      yes (rtl == cmodel == functional model, %zu outputs)\n", nout);
+    else if (tile_diffs)
+      printf("  bitexact      NO: %zu of %zu outputs differ, first at %zu: rtl 0x%08x model 0x%08x\n", tile_diffs, nout,
+             first_diff, tout[first_diff], o[first_diff]);
+    else
+      printf("  bitexact      NO: rtl and cmodel differ (%zu bank words; cycles %" PRIu64 " vs %" PRIu64 ")\n",
+             tj.state_diffs, tj.rtl.cycles, tj.cm.cycles);
+    printf("  wall          rtl %.3f s, functional model %.4f s\n", wall_rtl, wall);
+    printf("  rel_err       %.3e vs float64 over %zu outputs (bound %.3e, docs/vector-kernels.md)%s\n", rel_err, nout,
+           bound, err_ok ? "" : "  ABOVE BOUND");
   } else {
-    printf("%s %s%s, backend cmodel (functional model; no RTL yet)\n", kn, shape_h, causal ? " causal" : "");
-    printf("  cycles        n/a (no cycle model for the vector unit yet)\n");
+    printf("%s %s%s, backend cmodel (functional model)\n", kn, shape_h, causal ? " causal" : "");
+    printf("  cycles        n/a (the functional model alone; --backend rtl runs the tile)\n");
     printf("  bitexact      n/a (cmodel only)\n");
     printf("  rel_err       %.3e vs float64 over %zu outputs (bound %.3e, docs/vector-kernels.md)%s\n", rel_err, nout,
            bound, err_ok ? "" : "  ABOVE BOUND");
@@ -541,8 +718,10 @@ static int run_vec(int argc, char **argv) {
     for (int q = 0; q < narr; q++)
       if (dump(dump_dir, arrs[q].name, arrs[q].v, arrs[q].rows, arrs[q].cols)) goto out;
   if (!err_ok) fprintf(stderr, ME ": rel_err %.3e exceeds its bound %.3e\n", rel_err, bound);
-  rc = err_ok ? TESSERA_EXIT_OK : TESSERA_EXIT_FAIL;
+  if (!tile_ok) fprintf(stderr, ME ": %s: the tile's results differ (rtl, cmodel, functional model)\n", kn);
+  rc = err_ok && tile_ok ? TESSERA_EXIT_OK : TESSERA_EXIT_FAIL;
 out:
+  free(tout);
   for (int q = 0; q < 4; q++) free(in[q]);
   free(got), free(extra), free(o), free(idx), free(tmp), free(r), free(b), free(aux);
   return rc;

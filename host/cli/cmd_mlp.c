@@ -83,7 +83,8 @@ static int setup(tdev **d, struct mlp *m, const struct mlp_cfg *cfg, const char 
   }
   st = tdev_open(d, &dc);
   if (st != TDEV_OK) {
-    fprintf(stderr, ME ": cannot open a '%s' device: %s\n", backend, tdev_status_str(st));
+    const char *why = tdev_errmsg(NULL);
+    fprintf(stderr, ME ": cannot open a '%s' device: %s\n", backend, why && *why ? why : tdev_status_str(st));
     return st == TDEV_E_ARG ? TESSERA_EXIT_USAGE : TESSERA_EXIT_FAIL;
   }
   st = tdev_boot(*d, fw);

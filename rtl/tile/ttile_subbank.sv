@@ -5,10 +5,11 @@
 //
 // Ports: one read and one write per cycle. A read presented in cycle X (re_i high, raddr_i)
 // returns its word in rdata_o during cycle X+1 and rdata_o holds it until the next read. A write
-// (we_i high) lands at the end of its cycle; a read of the same address in the same cycle returns
-// the old word.
+// (we_i high) lands at the end of its cycle, in the lanes whose wmask_i bit is set (a lane's SRAM
+// has its own write enable); a read of the same address in the same cycle returns the old word.
 module ttile_subbank #(
-  parameter int unsigned Width = 32,
+  parameter int unsigned Lanes = 1,
+  localparam int unsigned Width = Lanes * 32,
   parameter int unsigned Depth = 512,
   parameter int unsigned Aw    = 9
 ) (
@@ -17,6 +18,7 @@ module ttile_subbank #(
   input  logic [Aw-1:0]    raddr_i,
   output logic [Width-1:0] rdata_o,
   input  logic             we_i,
+  input  logic [Lanes-1:0] wmask_i,
   input  logic [Aw-1:0]    waddr_i,
   input  logic [Width-1:0] wdata_i
 );
@@ -27,8 +29,10 @@ module ttile_subbank #(
     if (re_i) begin
       rdata_o <= mem_q[raddr_i];
     end
-    if (we_i) begin
-      mem_q[waddr_i] <= wdata_i;
+    for (int l = 0; l < Lanes; l++) begin
+      if (we_i && wmask_i[l]) begin
+        mem_q[waddr_i][32*l +: 32] <= wdata_i[32*l +: 32];
+      end
     end
   end
 

@@ -1,6 +1,7 @@
 // Tessera compute tile: the linear-layer kernels fwd, bwd_data and bwd_weight over a sparse
 // weight stream (docs/tile.md: stream format, token placement, summation order; its section
-// "RTL microarchitecture" describes this implementation).
+// "RTL microarchitecture" describes this implementation), and the vector unit (ttile_vlane per
+// lane; docs/tile.md, "Vector unit") for fwd's epilogue and the vector kernels.
 //
 // Structure: the sequencer/streamer (this module), the weight buffer (ttile_wbuf), the gradient
 // buffer (ttile_gbuf), S sub-banks of L-lane-wide words (ttile_subbank: lane l's bank is lane l of
@@ -11,12 +12,16 @@
 // its column-indexed row (X for fwd and bwd_weight, dX for bwd_data) at offset 0, its row-indexed
 // row (Y for fwd, dY for bwd_data and bwd_weight) at offset k. Word a is in sub-bank a mod S.
 //
-// Descriptor: kernel_i (0 fwd, 1 bwd_data, 2 bwd_weight), k_i, kn_i (= k + n), ntok_i (tokens of
-// this pass; lane l owns tokens l, l + L, ...), tpl_i (tokens of the fullest lane, >= 1; at most
-// AccDepth for fwd and bwd_data), ngroups_i (groups in the weight buffer, entries 0 .. ngroups-1).
-// It is sampled in the cycle start_i is high while busy_o is low and must stay stable until
-// done_o; start_i is ignored while busy_o is high. done_o is high for one cycle when every result
-// is in the banks (fwd, bwd_data) or the gradient buffer (bwd_weight).
+// Descriptor: the registers of block `tile` (docs/chip.md, "Tile"): kernel_i (enum tile_kernel)
+// and its flags, k_i, kn_i (words of a row's region), ntok_i (rows; lane l owns rows l, l + L, ...),
+// tpl_i (rows of the fullest lane), ngroups_i (groups in the weight buffer, entries
+// 0 .. ngroups-1), the vector operands off_*_i, cols_i, param_i, row0_i and the scalars s_i.
+// It is sampled in the cycle start_i is high while busy_o is low; start_i is ignored while busy_o
+// is high. A descriptor that docs/tile.md ("One descriptor run") refuses runs nothing: the tile is
+// busy for one cycle and code_o gives the status code (2 or 3) until the next start; xent with a
+// label outside its row stops after loading the labels (code 4), before writing anything. done_o is
+// high for one cycle when every result is in the banks or the gradient buffer. Only the rows
+// r < ntok are written (per-lane write enables).
 //
 // Backdoor ports (bank, weight buffer, gradient buffer) may be used only while busy_o is low;
 // they model the DMA engine of a later issue. A read (bk_re_i, gb_re_i) returns its data in the
@@ -38,14 +43,29 @@ module ttile_top #(
 
   // Descriptor and handshake
   input  logic                  start_i,
-  input  logic [1:0]            kernel_i,
-  input  logic [Aw:0]           k_i,
-  input  logic [Aw:0]           kn_i,
-  input  logic [15:0]           ntok_i,
-  input  logic [Aw:0]           tpl_i,
-  input  logic [Gw:0]           ngroups_i,
+  input  logic [4:0]            kernel_i,
+  input  logic                  epi_bias_i,
+  input  logic                  epi_gelu_i,
+  input  logic                  epi_residual_i,
+  input  logic                  epi_scale_i,
+  input  logic                  cast_bf16_i,
+  input  logic                  causal_i,
+  input  logic [31:0]           k_i,
+  input  logic [31:0]           kn_i,
+  input  logic [31:0]           ntok_i,
+  input  logic [31:0]           tpl_i,
+  input  logic [31:0]           ngroups_i,
+  input  logic [31:0]           off_a_i,
+  input  logic [31:0]           off_b_i,
+  input  logic [31:0]           off_c_i,
+  input  logic [31:0]           off_d_i,
+  input  logic [31:0]           cols_i,
+  input  logic [31:0]           param_i,
+  input  logic [31:0]           row0_i,
+  input  logic [7*32-1:0]       s_i,      // s0 .. s6: s_i[32i +: 32]
   output logic                  busy_o,
   output logic                  done_o,
+  output logic [7:0]            code_o,
 
   // Backdoor bank port
   input  logic                  bk_we_i,
@@ -103,7 +123,22 @@ module ttile_top #(
   localparam int unsigned MinHoldFwd = FmaLat;
   localparam int unsigned MinHoldBd  = FmaLat + 2;
 
-  typedef enum logic [1:0] {StIdle, StLoad, StRun, StDrain} state_e;
+  typedef enum logic [2:0] {StIdle, StLoad, StRun, StDrain, StVec, StVDrain, StErr} state_e;
+
+  localparam logic [4:0] CFwd       = 5'(tessera_map_pkg::TileKernelFwd);
+  localparam logic [4:0] CBwdData   = 5'(tessera_map_pkg::TileKernelBwdData);
+  localparam logic [4:0] CBwdWeight = 5'(tessera_map_pkg::TileKernelBwdWeight);
+  localparam logic [4:0] CGeluFwd   = 5'(tessera_map_pkg::TileKernelGeluFwd);
+  localparam logic [4:0] CGeluBwd   = 5'(tessera_map_pkg::TileKernelGeluBwd);
+  localparam logic [4:0] CAdd       = 5'(tessera_map_pkg::TileKernelAdd);
+  localparam logic [4:0] CScale     = 5'(tessera_map_pkg::TileKernelScale);
+  localparam logic [4:0] CSmaxFwd   = 5'(tessera_map_pkg::TileKernelSoftmaxFwd);
+  localparam logic [4:0] CSmaxBwd   = 5'(tessera_map_pkg::TileKernelSoftmaxBwd);
+  localparam logic [4:0] CLnFwd     = 5'(tessera_map_pkg::TileKernelLayernormFwd);
+  localparam logic [4:0] CXentFwd   = 5'(tessera_map_pkg::TileKernelXentFwd);
+  localparam logic [4:0] CXentBwd   = 5'(tessera_map_pkg::TileKernelXentBwd);
+  localparam logic [4:0] CAdamw     = 5'(tessera_map_pkg::TileKernelAdamw);
+  localparam logic [4:0] CCount     = 5'(tessera_map_pkg::TileKernelAdamw + 1);
 
   // --- Descriptor registers ------------------------------------------------------------------------
   state_e         state_q, state_d;
@@ -199,6 +234,739 @@ module ttile_top #(
     end
   end
 
+  logic [S*Lanes*32-1:0] rdata;  // sub-bank s, lane l: bits [32(s*Lanes+l)+31 : 32(s*Lanes+l)]
+
+  // --- Start checks (docs/tile.md, "One descriptor run"): status code 2, 3, or 0 ----------------
+  logic [7:0]  chk_code, code_q;
+  logic        chk_bad, any_epi;
+  logic [63:0] w_k, w_kn, w_n, w_cols, w_oa, w_ob, w_oc, w_od, w_par, w_tpl, w_ntok, w_reg;
+
+  function automatic logic fits(input logic [63:0] off, input logic [63:0] len, input logic [63:0] kn);
+    fits = off + len <= kn;
+  endfunction
+  function automatic logic meets(input logic [63:0] x, input logic [63:0] xl, input logic [63:0] y,
+                                 input logic [63:0] yl);
+    meets = x < y + yl && y < x + xl;
+  endfunction
+  // Two operands of len words: the same words or apart.
+  function automatic logic clash(input logic [63:0] x, input logic [63:0] y, input logic [63:0] len);
+    clash = x != y && meets(x, len, y, len);
+  endfunction
+
+  always_comb begin
+    w_k    = 64'(k_i);
+    w_kn   = 64'(kn_i);
+    w_n    = w_kn - w_k;
+    w_cols = 64'(cols_i);
+    w_oa   = 64'(off_a_i);
+    w_ob   = 64'(off_b_i);
+    w_oc   = 64'(off_c_i);
+    w_od   = 64'(off_d_i);
+    w_par  = 64'(param_i);
+    w_tpl  = 64'(tpl_i);
+    w_ntok = 64'(ntok_i);
+    w_reg  = w_tpl * w_kn;  // the run's regions: bank words 0 .. w_reg-1
+    any_epi = epi_bias_i || epi_gelu_i || epi_residual_i || epi_scale_i || cast_bf16_i;
+    chk_bad = w_ntok == 64'd0 || w_ntok > 64'hffff || w_tpl == 64'd0 ||
+              w_tpl != ((w_ntok + 64'(Lanes) - 64'd1) >> $clog2(Lanes)) || w_kn == 64'd0 ||
+              w_reg > 64'(BankWords) || (kernel_i != CBwdWeight && w_tpl > 64'(AccDepth));
+    if (kernel_i <= CBwdWeight) begin
+      chk_bad = chk_bad || w_k == 64'd0 || w_k >= w_kn || 64'(ngroups_i) > 64'(Groups);
+      if (kernel_i == CFwd && any_epi) begin
+        chk_bad = chk_bad || (epi_bias_i && (w_par < w_reg || w_par + w_n > 64'(BankWords))) ||
+                  (epi_residual_i && (!fits(w_oa, w_n, w_kn) || clash(w_oa, w_k, w_n)));
+      end
+    end else begin
+      chk_bad = chk_bad || w_cols == 64'd0;
+      unique case (kernel_i)
+        CGeluFwd, CScale, CSmaxFwd, CXentBwd: begin
+          chk_bad = chk_bad || !fits(w_oa, w_cols, w_kn) || !fits(w_ob, w_cols, w_kn) || clash(w_oa, w_ob, w_cols);
+          if (kernel_i == CXentBwd) chk_bad = chk_bad || w_oc >= w_kn;
+        end
+        CGeluBwd, CAdd, CSmaxBwd: begin
+          chk_bad = chk_bad || !fits(w_oa, w_cols, w_kn) || !fits(w_ob, w_cols, w_kn) || !fits(w_oc, w_cols, w_kn) ||
+                    clash(w_oa, w_ob, w_cols) || clash(w_oa, w_oc, w_cols) || clash(w_ob, w_oc, w_cols);
+        end
+        CLnFwd: begin
+          chk_bad = chk_bad || !fits(w_oa, w_cols, w_kn) || !fits(w_ob, w_cols, w_kn) || clash(w_oa, w_ob, w_cols) ||
+                    !fits(w_oc, 64'd2, w_kn) || meets(w_oc, 64'd2, w_oa, w_cols) || meets(w_oc, 64'd2, w_ob, w_cols) ||
+                    w_par < w_reg || w_par + 2 * w_cols > 64'(BankWords);
+        end
+        CXentFwd: begin
+          chk_bad = chk_bad || !fits(w_oa, w_cols, w_kn) || w_oc >= w_kn || w_od >= w_kn;
+        end
+        default: begin  // adamw: A, B, C, D and the bf16 copy at region offset param
+          chk_bad = chk_bad || !fits(w_oa, w_cols, w_kn) || !fits(w_ob, w_cols, w_kn) || !fits(w_oc, w_cols, w_kn) ||
+                    !fits(w_od, w_cols, w_kn) || !fits(w_par, w_cols, w_kn) ||
+                    clash(w_oa, w_ob, w_cols) || clash(w_oa, w_oc, w_cols) || clash(w_oa, w_od, w_cols) ||
+                    clash(w_oa, w_par, w_cols) || clash(w_ob, w_oc, w_cols) || clash(w_ob, w_od, w_cols) ||
+                    clash(w_ob, w_par, w_cols) || clash(w_oc, w_od, w_cols) || clash(w_oc, w_par, w_cols) ||
+                    clash(w_od, w_par, w_cols);
+        end
+      endcase
+    end
+    chk_code = (kernel_i >= CCount) ? 8'd2 : chk_bad ? 8'd3 : 8'd0;
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      code_q <= '0;
+    end else if (state_q == StIdle && start_i) begin
+      code_q <= chk_code;
+    end else if (v_abort) begin
+      code_q <= 8'd4;
+    end
+  end
+  assign code_o = code_q;
+
+  // --- Vector unit: descriptor, program and sequencer (docs/tile.md, "Vector unit") -------------
+  // A micro-op (UopW bits): kind, op, destination register, three sources (0..15 a register,
+  // 32 + id a constant), sign flips of a and b, predicate, and for loads and stores the operand
+  // base and a +1.
+  localparam int unsigned UopW = 38;
+  localparam logic [1:0]  VNum = 2'd0;
+  localparam logic [1:0]  VSp  = 2'd1;
+  localparam logic [1:0]  VLd  = 2'd2;
+  localparam logic [1:0]  VSt  = 2'd3;
+  // Numerics ops (enum tnum_op) and the lanes' special ops (ttile_vlane).
+  localparam logic [3:0]  OAdd = 4'd0, OMul = 4'd1, OFma = 4'd2, OToBf = 4'd4, OFromBf = 4'd5, OExp = 4'd10,
+                          ORcp = 4'd11, ORsq = 4'd12, OTanh = 4'd13, OGelu = 4'd14;
+  localparam logic [3:0]  XMov = 4'd0, XMaxf = 4'd1, XGfix = 4'd2, XZfix = 4'd3, XLogm = 4'd4, XLoge = 4'd5,
+                          XLogfix = 4'd6;
+  // Predicates.
+  localparam logic [1:0]  PAll = 2'd0, PVal = 2'd1, PNval = 2'd2, PLab = 2'd3;
+  // Load / store bases: region offsets A..D, k (Y), absolute param and param + cols, region param.
+  localparam logic [2:0]  BA = 3'd0, BB = 3'd1, BC = 3'd2, BD = 3'd3, BY = 3'd4, BPar = 3'd5, BPar2 = 3'd6,
+                          BPreg = 3'd7;
+  // Constants (source 32 + id).
+  localparam logic [5:0]  KZero = 6'd32, KOne = 6'd33, KHalf = 6'd34, KTwo = 6'd35, KK0 = 6'd36, KHK0 = 6'd37,
+                          KK1 = 6'd38, K3K1 = 6'd39, KLn2 = 6'd40, KP11 = 6'd41, KP9 = 6'd42, KP7 = 6'd43,
+                          KP5 = 6'd44, KP3 = 6'd45, KDf = 6'd46, KEpiS = 6'd47, KS0 = 6'd48, KS1 = 6'd49,
+                          KS2 = 6'd50, KS3 = 6'd51, KS4 = 6'd52, KS5 = 6'd53, KS6 = 6'd54;
+  localparam logic [5:0]  XR = 6'd15;  // the label register (ttile_vlane LabelReg)
+
+  localparam logic [5:0]  R0 = 6'd0, R1 = 6'd1, R2 = 6'd2, R3 = 6'd3, R4 = 6'd4, R5 = 6'd5, R6 = 6'd6, R7 = 6'd7,
+                          R8 = 6'd8, R9 = 6'd9, R10 = 6'd10, R11 = 6'd11, R12 = 6'd12, R13 = 6'd13, R14 = 6'd14;
+  function automatic logic [UopW-1:0] u_num(input logic [3:0] op, input logic [5:0] dst, input logic [5:0] sa,
+                                            input logic [5:0] sb, input logic [5:0] sc, input logic na,
+                                            input logic nb, input logic [1:0] pred);
+    u_num = {VNum, op, dst, sa, sb, sc, na, nb, pred, 3'd0, 1'b0};
+  endfunction
+  function automatic logic [UopW-1:0] u_sp(input logic [3:0] op, input logic [5:0] dst, input logic [5:0] sa,
+                                           input logic [5:0] sb, input logic [1:0] pred);
+    u_sp = {VSp, op, dst, sa, sb, KZero, 1'b0, 1'b0, pred, 3'd0, 1'b0};
+  endfunction
+  function automatic logic [UopW-1:0] u_ld(input logic [5:0] dst, input logic [2:0] base, input logic imm);
+    u_ld = {VLd, 4'd0, dst, KZero, KZero, KZero, 1'b0, 1'b0, PAll, base, imm};
+  endfunction
+  function automatic logic [UopW-1:0] u_st(input logic [5:0] src, input logic [2:0] base, input logic imm);
+    u_st = {VSt, 4'd0, 6'd0, src, KZero, KZero, 1'b0, 1'b0, PAll, base, imm};
+  endfunction
+
+  // Sections of a program: {exists, loops over the columns, micro-ops, first micro-op}.
+  localparam int unsigned SecW = 1 + 1 + 6 + 6;
+  function automatic logic [SecW-1:0] vsec(input logic [4:0] code, input logic [3:0] ef, input logic [2:0] sn);
+    logic [5:0] ne;
+    ne  = 6'd3 + (ef[0] ? 6'd2 : 6'd0) + (ef[1] ? 6'd1 : 6'd0) + (ef[2] ? 6'd2 : 6'd0) + (ef[3] ? 6'd2 : 6'd0);
+    vsec = '0;
+    unique case (code)
+      CFwd:                 if (sn == 3'd0) vsec = {1'b1, 1'b1, ne, 6'd0};
+      CGeluFwd, CScale:     if (sn == 3'd0) vsec = {1'b1, 1'b1, 6'd3, 6'd0};
+      CAdd:                 if (sn == 3'd0) vsec = {1'b1, 1'b1, 6'd4, 6'd0};
+      CGeluBwd:             if (sn == 3'd0) vsec = {1'b1, 1'b1, 6'd17, 6'd0};
+      CSmaxFwd: begin
+        unique case (sn)
+          3'd0: vsec = {1'b1, 1'b0, 6'd1, 6'd0};
+          3'd1: vsec = {1'b1, 1'b1, 6'd2, 6'd1};
+          3'd2: vsec = {1'b1, 1'b1, 6'd5, 6'd3};
+          3'd3: vsec = {1'b1, 1'b0, 6'd1, 6'd8};
+          3'd4: vsec = {1'b1, 1'b1, 6'd4, 6'd9};
+          default: vsec = '0;
+        endcase
+      end
+      CSmaxBwd: begin
+        unique case (sn)
+          3'd0: vsec = {1'b1, 1'b0, 6'd1, 6'd0};
+          3'd1: vsec = {1'b1, 1'b1, 6'd3, 6'd1};
+          3'd2: vsec = {1'b1, 1'b1, 6'd6, 6'd4};
+          default: vsec = '0;
+        endcase
+      end
+      CLnFwd: begin
+        unique case (sn)
+          3'd0: vsec = {1'b1, 1'b0, 6'd2, 6'd0};
+          3'd1: vsec = {1'b1, 1'b1, 6'd2, 6'd2};
+          3'd2: vsec = {1'b1, 1'b0, 6'd3, 6'd4};
+          3'd3: vsec = {1'b1, 1'b1, 6'd3, 6'd7};
+          3'd4: vsec = {1'b1, 1'b0, 6'd7, 6'd10};
+          3'd5: vsec = {1'b1, 1'b1, 6'd7, 6'd17};
+          default: vsec = '0;
+        endcase
+      end
+      CXentFwd: begin
+        unique case (sn)
+          3'd0: vsec = {1'b1, 1'b0, 6'd2, 6'd0};
+          3'd1: vsec = {1'b1, 1'b1, 6'd3, 6'd2};
+          3'd2: vsec = {1'b1, 1'b1, 6'd4, 6'd5};
+          3'd3: vsec = {1'b1, 1'b0, 6'd19, 6'd9};
+          default: vsec = '0;
+        endcase
+      end
+      CXentBwd: begin
+        unique case (sn)
+          3'd0: vsec = {1'b1, 1'b0, 6'd2, 6'd0};
+          3'd1: vsec = {1'b1, 1'b1, 6'd2, 6'd2};
+          3'd2: vsec = {1'b1, 1'b1, 6'd5, 6'd4};
+          3'd3: vsec = {1'b1, 1'b0, 6'd1, 6'd9};
+          3'd4: vsec = {1'b1, 1'b1, 6'd5, 6'd10};
+          default: vsec = '0;
+        endcase
+      end
+      CAdamw: begin
+        unique case (sn)
+          3'd0: vsec = {1'b1, 1'b0, 6'd5, 6'd0};
+          3'd1: vsec = {1'b1, 1'b1, 6'd25, 6'd5};
+          default: vsec = '0;
+        endcase
+      end
+      default: vsec = '0;
+    endcase
+  endfunction
+
+  // The fwd epilogue's micro-ops, those of the flags set ({cast, residual, gelu, bias}),
+  // in this order: the pc-th of them.
+  function automatic logic [UopW-1:0] epi_uop(input logic [3:0] ef, input logic [5:0] pc);
+    logic [UopW-1:0] u [10];
+    logic [9:0]      en;
+    logic [5:0]      n;
+    u[0] = u_ld(R0, BY, 1'b0);
+    u[1] = u_ld(R1, BPar, 1'b0);
+    u[2] = u_num(OAdd, R0, R0, R1, KZero, 1'b0, 1'b0, PAll);
+    u[3] = u_num(OGelu, R0, R0, KZero, KZero, 1'b0, 1'b0, PAll);
+    u[4] = u_ld(R2, BA, 1'b0);
+    u[5] = u_num(OAdd, R0, R0, R2, KZero, 1'b0, 1'b0, PAll);
+    u[6] = u_num(OMul, R0, R0, KEpiS, KZero, 1'b0, 1'b0, PAll);
+    u[7] = u_num(OToBf, R3, R0, KZero, KZero, 1'b0, 1'b0, PAll);
+    u[8] = u_num(OFromBf, R0, R3, KZero, KZero, 1'b0, 1'b0, PAll);
+    u[9] = u_st(R0, BY, 1'b0);
+    en = {1'b1, ef[3], ef[3], 1'b1, ef[2], ef[2], ef[1], ef[0], ef[0], 1'b1};
+    epi_uop = u[0];
+    n = '0;
+    for (int i = 0; i < 10; i++) begin
+      if (en[i]) begin
+        if (n == pc) epi_uop = u[i];
+        n = n + 6'd1;
+      end
+    end
+  endfunction
+
+  // Micro-op pc of a kernel's program (docs/tile.md's table, in its order).
+  function automatic logic [UopW-1:0] vuop(input logic [4:0] code, input logic [3:0] ef, input logic [5:0] pc);
+    vuop = u_sp(XMov, R14, KZero, KZero, PAll);
+    unique case (code)
+      CFwd: vuop = epi_uop(ef, pc);
+      CGeluFwd: begin
+        unique case (pc)
+          6'd0: vuop = u_ld(R0, BA, 1'b0);
+          6'd1: vuop = u_num(OGelu, R1, R0, KZero, KZero, 1'b0, 1'b0, PAll);
+          default: vuop = u_st(R1, BB, 1'b0);
+        endcase
+      end
+      CScale: begin
+        unique case (pc)
+          6'd0: vuop = u_ld(R0, BA, 1'b0);
+          6'd1: vuop = u_num(OMul, R1, R0, KS0, KZero, 1'b0, 1'b0, PAll);
+          default: vuop = u_st(R1, BB, 1'b0);
+        endcase
+      end
+      CAdd: begin
+        unique case (pc)
+          6'd0: vuop = u_ld(R0, BA, 1'b0);
+          6'd1: vuop = u_ld(R1, BB, 1'b0);
+          6'd2: vuop = u_num(OAdd, R2, R0, R1, KZero, 1'b0, 1'b0, PAll);
+          default: vuop = u_st(R2, BC, 1'b0);
+        endcase
+      end
+      CGeluBwd: begin
+        unique case (pc)
+          6'd0:  vuop = u_ld(R0, BA, 1'b0);                                        // x
+          6'd1:  vuop = u_ld(R1, BB, 1'b0);                                        // dy
+          6'd2:  vuop = u_num(OMul, R2, R0, R0, KZero, 1'b0, 1'b0, PAll);      // x2
+          6'd3:  vuop = u_num(OFma, R3, KK1, R2, KOne, 1'b0, 1'b0, PAll);        // a
+          6'd4:  vuop = u_num(OMul, R4, KK0, R0, KZero, 1'b0, 1'b0, PAll);       // k0 x
+          6'd5:  vuop = u_num(OMul, R5, R4, R3, KZero, 1'b0, 1'b0, PAll);      // u
+          6'd6:  vuop = u_num(OTanh, R6, R5, KZero, KZero, 1'b0, 1'b0, PAll);    // t
+          6'd7:  vuop = u_num(OFma, R7, K3K1, R2, KOne, 1'b0, 1'b0, PAll);       // b
+          6'd8:  vuop = u_num(OFma, R8, R6, R6, KOne, 1'b1, 1'b0, PAll);       // s = 1 - t^2
+          6'd9:  vuop = u_num(OMul, R9, KHK0, R0, KZero, 1'b0, 1'b0, PAll);      // k0/2 x
+          6'd10: vuop = u_num(OMul, R10, R8, R7, KZero, 1'b0, 1'b0, PAll);     // s b
+          6'd11: vuop = u_num(OMul, R11, R9, R10, KZero, 1'b0, 1'b0, PAll);    // r
+          6'd12: vuop = u_num(OFma, R12, KHalf, R6, KHalf, 1'b0, 1'b0, PAll);    // g
+          6'd13: vuop = u_num(OAdd, R13, R12, R11, KZero, 1'b0, 1'b0, PAll);   // gp
+          6'd14: vuop = u_sp(XGfix, R13, R0, R13, PAll);
+          6'd15: vuop = u_num(OMul, R14, R1, R13, KZero, 1'b0, 1'b0, PAll);    // dx
+          default: vuop = u_st(R14, BC, 1'b0);
+        endcase
+      end
+      CSmaxFwd: begin
+        unique case (pc)
+          6'd0:  vuop = u_sp(XMov, R1, KZero, KZero, PAll);                        // s = +0
+          6'd1:  vuop = u_ld(R0, BA, 1'b0);
+          6'd2:  vuop = u_sp(XMaxf, R2, R2, R0, PVal);                         // mx
+          6'd3:  vuop = u_ld(R0, BA, 1'b0);
+          6'd4:  vuop = u_num(OAdd, R3, R0, R2, KZero, 1'b0, 1'b1, PAll);      // x - mx
+          6'd5:  vuop = u_num(OExp, R4, R3, KZero, KZero, 1'b0, 1'b0, PAll);     // e
+          6'd6:  vuop = u_num(OAdd, R1, R1, R4, KZero, 1'b0, 1'b0, PVal);      // s
+          6'd7:  vuop = u_st(R4, BB, 1'b0);
+          6'd8:  vuop = u_num(ORcp, R5, R1, KZero, KZero, 1'b0, 1'b0, PAll);     // rs
+          6'd9:  vuop = u_ld(R4, BB, 1'b0);
+          6'd10: vuop = u_num(OMul, R6, R4, R5, KZero, 1'b0, 1'b0, PAll);
+          6'd11: vuop = u_sp(XMov, R6, KZero, KZero, PNval);
+          default: vuop = u_st(R6, BB, 1'b0);
+        endcase
+      end
+      CSmaxBwd: begin
+        unique case (pc)
+          6'd0:  vuop = u_sp(XMov, R2, KZero, KZero, PAll);                        // dot = +0
+          6'd1:  vuop = u_ld(R0, BA, 1'b0);
+          6'd2:  vuop = u_ld(R1, BB, 1'b0);
+          6'd3:  vuop = u_num(OFma, R2, R0, R1, R2, 1'b0, 1'b0, PVal);       // dot
+          6'd4:  vuop = u_ld(R0, BA, 1'b0);
+          6'd5:  vuop = u_ld(R1, BB, 1'b0);
+          6'd6:  vuop = u_num(OAdd, R3, R1, R2, KZero, 1'b0, 1'b1, PAll);      // dy - dot
+          6'd7:  vuop = u_num(OMul, R4, R0, R3, KZero, 1'b0, 1'b0, PAll);
+          6'd8:  vuop = u_sp(XMov, R4, KZero, KZero, PNval);
+          default: vuop = u_st(R4, BC, 1'b0);
+        endcase
+      end
+      CLnFwd: begin
+        unique case (pc)
+          6'd0:  vuop = u_sp(XMov, R1, KZero, KZero, PAll);                        // s = +0
+          6'd1:  vuop = u_sp(XMov, R2, KZero, KZero, PAll);                        // v = +0
+          6'd2:  vuop = u_ld(R0, BA, 1'b0);
+          6'd3:  vuop = u_num(OAdd, R1, R1, R0, KZero, 1'b0, 1'b0, PAll);      // s
+          6'd4:  vuop = u_num(OMul, R3, R1, KS1, KZero, 1'b0, 1'b0, PAll);       // q
+          6'd5:  vuop = u_num(OFma, R4, R3, KDf, R1, 1'b1, 1'b0, PAll);        // s - q d
+          6'd6:  vuop = u_num(OFma, R5, R4, KS1, R3, 1'b0, 1'b0, PAll);        // mean
+          6'd7:  vuop = u_ld(R0, BA, 1'b0);
+          6'd8:  vuop = u_num(OAdd, R6, R0, R5, KZero, 1'b0, 1'b1, PAll);      // x - mean
+          6'd9:  vuop = u_num(OFma, R2, R6, R6, R2, 1'b0, 1'b0, PAll);       // v
+          6'd10: vuop = u_num(OMul, R3, R2, KS1, KZero, 1'b0, 1'b0, PAll);
+          6'd11: vuop = u_num(OFma, R4, R3, KDf, R2, 1'b1, 1'b0, PAll);
+          6'd12: vuop = u_num(OFma, R7, R4, KS1, R3, 1'b0, 1'b0, PAll);        // var
+          6'd13: vuop = u_num(OAdd, R8, R7, KS0, KZero, 1'b0, 1'b0, PAll);       // var + eps
+          6'd14: vuop = u_num(ORsq, R9, R8, KZero, KZero, 1'b0, 1'b0, PAll);     // rstd
+          6'd15: vuop = u_st(R5, BC, 1'b0);
+          6'd16: vuop = u_st(R9, BC, 1'b1);
+          6'd17: vuop = u_ld(R0, BA, 1'b0);
+          6'd18: vuop = u_ld(R10, BPar, 1'b0);                                     // gamma
+          6'd19: vuop = u_ld(R11, BPar2, 1'b0);                                    // beta
+          6'd20: vuop = u_num(OAdd, R6, R0, R5, KZero, 1'b0, 1'b1, PAll);
+          6'd21: vuop = u_num(OMul, R12, R6, R9, KZero, 1'b0, 1'b0, PAll);     // xh
+          6'd22: vuop = u_num(OFma, R13, R12, R10, R11, 1'b0, 1'b0, PAll);   // y
+          default: vuop = u_st(R13, BB, 1'b0);
+        endcase
+      end
+      CXentFwd: begin
+        unique case (pc)
+          6'd0:  vuop = u_ld(XR, BC, 1'b0);                                          // label
+          6'd1:  vuop = u_sp(XMov, R1, KZero, KZero, PAll);                        // s = +0
+          6'd2:  vuop = u_ld(R0, BA, 1'b0);
+          6'd3:  vuop = u_sp(XMaxf, R2, R2, R0, PAll);                         // mx
+          6'd4:  vuop = u_sp(XMov, R3, R0, KZero, PLab);                         // x[label]
+          6'd5:  vuop = u_ld(R0, BA, 1'b0);
+          6'd6:  vuop = u_num(OAdd, R4, R0, R2, KZero, 1'b0, 1'b1, PAll);
+          6'd7:  vuop = u_num(OExp, R5, R4, KZero, KZero, 1'b0, 1'b0, PAll);
+          6'd8:  vuop = u_num(OAdd, R1, R1, R5, KZero, 1'b0, 1'b0, PAll);      // s
+          6'd9:  vuop = u_sp(XLogm, R6, R1, KZero, PAll);                        // m
+          6'd10: vuop = u_sp(XLoge, R7, R1, KZero, PAll);                        // e
+          6'd11: vuop = u_num(OAdd, R8, R6, KOne, KZero, 1'b0, 1'b1, PAll);      // f = m - 1
+          6'd12: vuop = u_num(OAdd, R9, R6, KOne, KZero, 1'b0, 1'b0, PAll);      // m + 1
+          6'd13: vuop = u_num(ORcp, R9, R9, KZero, KZero, 1'b0, 1'b0, PAll);
+          6'd14: vuop = u_num(OMul, R8, R8, R9, KZero, 1'b0, 1'b0, PAll);      // z
+          6'd15: vuop = u_num(OMul, R9, R8, R8, KZero, 1'b0, 1'b0, PAll);      // w
+          6'd16: vuop = u_num(OFma, R10, KP11, R9, KP9, 1'b0, 1'b0, PAll);
+          6'd17: vuop = u_num(OFma, R10, R10, R9, KP7, 1'b0, 1'b0, PAll);
+          6'd18: vuop = u_num(OFma, R10, R10, R9, KP5, 1'b0, 1'b0, PAll);
+          6'd19: vuop = u_num(OFma, R10, R10, R9, KP3, 1'b0, 1'b0, PAll);
+          6'd20: vuop = u_num(OFma, R10, R10, R9, KOne, 1'b0, 1'b0, PAll);
+          6'd21: vuop = u_num(OMul, R11, R8, KTwo, KZero, 1'b0, 1'b0, PAll);
+          6'd22: vuop = u_num(OMul, R11, R11, R10, KZero, 1'b0, 1'b0, PAll);
+          6'd23: vuop = u_num(OFma, R11, R7, KLn2, R11, 1'b0, 1'b0, PAll);     // log s
+          6'd24: vuop = u_sp(XLogfix, R11, R1, R11, PAll);
+          6'd25: vuop = u_num(OAdd, R12, R2, R11, KZero, 1'b0, 1'b0, PAll);    // lse
+          6'd26: vuop = u_num(OAdd, R12, R12, R3, KZero, 1'b0, 1'b1, PAll);    // loss
+          default: vuop = u_st(R12, BD, 1'b0);
+        endcase
+      end
+      CXentBwd: begin
+        unique case (pc)
+          6'd0:  vuop = u_ld(XR, BC, 1'b0);
+          6'd1:  vuop = u_sp(XMov, R1, KZero, KZero, PAll);
+          6'd2:  vuop = u_ld(R0, BA, 1'b0);
+          6'd3:  vuop = u_sp(XMaxf, R2, R2, R0, PAll);
+          6'd4:  vuop = u_ld(R0, BA, 1'b0);
+          6'd5:  vuop = u_num(OAdd, R4, R0, R2, KZero, 1'b0, 1'b1, PAll);
+          6'd6:  vuop = u_num(OExp, R5, R4, KZero, KZero, 1'b0, 1'b0, PAll);
+          6'd7:  vuop = u_num(OAdd, R1, R1, R5, KZero, 1'b0, 1'b0, PAll);
+          6'd8:  vuop = u_st(R5, BB, 1'b0);
+          6'd9:  vuop = u_num(ORcp, R6, R1, KZero, KZero, 1'b0, 1'b0, PAll);
+          6'd10: vuop = u_ld(R5, BB, 1'b0);
+          6'd11: vuop = u_num(OMul, R7, R5, R6, KZero, 1'b0, 1'b0, PAll);
+          6'd12: vuop = u_num(OAdd, R7, R7, KOne, KZero, 1'b0, 1'b1, PLab);
+          6'd13: vuop = u_num(OMul, R7, R7, KS0, KZero, 1'b0, 1'b0, PAll);
+          default: vuop = u_st(R7, BB, 1'b0);
+        endcase
+      end
+      CAdamw: begin
+        unique case (pc)
+          6'd0:  vuop = u_num(OFma, R4, KS0, KS4, KOne, 1'b1, 1'b0, PAll);         // cwd
+          6'd1:  vuop = u_num(OAdd, R5, KOne, KS1, KZero, 1'b0, 1'b1, PAll);       // 1 - beta1
+          6'd2:  vuop = u_num(OAdd, R6, KOne, KS2, KZero, 1'b0, 1'b1, PAll);       // 1 - beta2
+          6'd3:  vuop = u_num(ORcp, R7, KS5, KZero, KZero, 1'b0, 1'b0, PAll);      // ib1
+          6'd4:  vuop = u_num(ORcp, R8, KS6, KZero, KZero, 1'b0, 1'b0, PAll);      // ib2
+          6'd5:  vuop = u_ld(R0, BA, 1'b0);                                        // w
+          6'd6:  vuop = u_ld(R1, BB, 1'b0);                                        // g
+          6'd7:  vuop = u_ld(R2, BC, 1'b0);                                        // m
+          6'd8:  vuop = u_ld(R3, BD, 1'b0);                                        // v
+          6'd9:  vuop = u_num(OMul, R9, R0, R4, KZero, 1'b0, 1'b0, PAll);      // w1
+          6'd10: vuop = u_num(OMul, R10, R5, R1, KZero, 1'b0, 1'b0, PAll);
+          6'd11: vuop = u_num(OFma, R2, KS1, R2, R10, 1'b0, 1'b0, PAll);       // m'
+          6'd12: vuop = u_num(OMul, R11, R1, R1, KZero, 1'b0, 1'b0, PAll);
+          6'd13: vuop = u_num(OMul, R11, R6, R11, KZero, 1'b0, 1'b0, PAll);
+          6'd14: vuop = u_num(OFma, R3, KS2, R3, R11, 1'b0, 1'b0, PAll);       // v'
+          6'd15: vuop = u_num(OMul, R12, R2, R7, KZero, 1'b0, 1'b0, PAll);     // mh
+          6'd16: vuop = u_num(OMul, R13, R3, R8, KZero, 1'b0, 1'b0, PAll);     // vh
+          6'd17: vuop = u_num(ORsq, R14, R13, KZero, KZero, 1'b0, 1'b0, PAll);
+          6'd18: vuop = u_num(OMul, R14, R13, R14, KZero, 1'b0, 1'b0, PAll);   // sqrt(vh)
+          6'd19: vuop = u_sp(XZfix, R14, R13, R14, PAll);
+          6'd20: vuop = u_num(OAdd, R14, R14, KS3, KZero, 1'b0, 1'b0, PAll);     // + eps
+          6'd21: vuop = u_num(ORcp, R14, R14, KZero, KZero, 1'b0, 1'b0, PAll);
+          6'd22: vuop = u_num(OMul, R12, R12, R14, KZero, 1'b0, 1'b0, PAll);   // up
+          6'd23: vuop = u_num(OFma, R0, KS0, R12, R9, 1'b1, 1'b0, PAll);       // w'
+          6'd24: vuop = u_st(R0, BA, 1'b0);
+          6'd25: vuop = u_st(R2, BC, 1'b0);
+          6'd26: vuop = u_st(R3, BD, 1'b0);
+          6'd27: vuop = u_num(OToBf, R1, R0, KZero, KZero, 1'b0, 1'b0, PAll);
+          6'd28: vuop = u_num(OFromBf, R1, R1, KZero, KZero, 1'b0, 1'b0, PAll);
+          default: vuop = u_st(R1, BPreg, 1'b0);
+        endcase
+      end
+      default: ;
+    endcase
+  endfunction
+
+  // The fp32 value of an integer below 2^16 (exact): cols for layernorm's division.
+  function automatic logic [31:0] u16_to_f32(input logic [15:0] v);
+    u16_to_f32 = '0;
+    for (int i = 0; i < 16; i++) begin
+      if (v[i]) u16_to_f32 = {1'b0, 8'(127 + i), 23'({v, 23'd0} >> i)};
+    end
+  endfunction
+
+  // Descriptor of the vector part.
+  logic [4:0]   vcode_q;
+  logic [3:0]   vef_q;   // {cast, residual, gelu, bias}: the epilogue's optional micro-ops
+  logic         causal_q, epi_q;
+  logic [Aw:0]  vcols_q, off_a_q, off_b_q, off_c_q, off_d_q, param_q, vhold_q;
+  logic [31:0]  vrow0_q, df_q, epis_q;
+  logic [31:0]  s_q [7];
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      vcode_q  <= '0;
+      vef_q    <= '0;
+      causal_q <= 1'b0;
+      epi_q    <= 1'b0;
+      vcols_q  <= '0;
+      vhold_q  <= '0;
+    end else if (state_q == StIdle && start_i) begin
+      vcode_q  <= kernel_i;
+      vef_q    <= {cast_bf16_i, epi_residual_i, epi_gelu_i, epi_bias_i};
+      causal_q <= causal_i && (kernel_i == CSmaxFwd || kernel_i == CSmaxBwd);
+      epi_q    <= kernel_i == CFwd && any_epi;
+      vcols_q  <= (kernel_i == CFwd) ? (kn_i[Aw:0] - k_i[Aw:0]) : cols_i[Aw:0];
+      vhold_q  <= (tpl_i[Aw:0] > (Aw+1)'(9)) ? tpl_i[Aw:0] : (Aw+1)'(9);
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (state_q == StIdle && start_i) begin
+      off_a_q <= off_a_i[Aw:0];
+      off_b_q <= off_b_i[Aw:0];
+      off_c_q <= off_c_i[Aw:0];
+      off_d_q <= off_d_i[Aw:0];
+      param_q <= param_i[Aw:0];
+      vrow0_q  <= row0_i;
+      df_q    <= u16_to_f32(cols_i[15:0]);
+      epis_q  <= epi_scale_i ? s_i[31:0] : 32'h3f80_0000;
+      for (int i = 0; i < 7; i++) begin
+        s_q[i] <= s_i[32*i +: 32];
+      end
+    end
+  end
+
+  // Sequencer: section vs_q, its micro-op vn_q, column vc_q, issue slot ve_q of hold vhold_q
+  // (entry ve_q while ve_q < tpl).
+  logic [2:0]      vs_q, vs_d;
+  logic [5:0]      vn_q, vn_d;
+  logic [Aw:0]     vc_q, vc_d, ve_q, ve_d;
+  logic            v_last, v_issue, v_abort;
+  logic [SecW-1:0] sec_cur, sec_next;
+  logic            sec_loops;
+  logic [5:0]      sec_len, sec_start;
+  logic [UopW-1:0] uop;
+
+  assign sec_cur = vsec(vcode_q, vef_q, vs_q);
+  assign sec_next = vsec(vcode_q, vef_q, vs_q + 3'd1);
+  assign {sec_loops, sec_len, sec_start} = sec_cur[SecW-2:0];
+  assign uop = vuop(vcode_q, vef_q, sec_start + vn_q);
+  assign v_issue = state_q == StVec && ve_q < tpl_q && !v_abort;
+
+  always_comb begin
+    vs_d   = vs_q;
+    vn_d   = vn_q;
+    vc_d   = vc_q;
+    ve_d   = ve_q;
+    v_last = 1'b0;
+    // xent: the first cycle of section 1, when every label of section 0 is in the register files
+    // (the last one 9 cycles after its issue): a label outside its row stops the run with code 4,
+    // before anything is written.
+    v_abort = state_q == StVec && vs_q == 3'd1 && vn_q == '0 && vc_q == '0 && ve_q == '0 &&
+              (vcode_q == CXentFwd || vcode_q == CXentBwd) && |v_lerr;
+    if (state_q != StVec) begin
+      vs_d = '0;
+      vn_d = '0;
+      vc_d = '0;
+      ve_d = '0;
+    end else if (ve_q == vhold_q - (Aw+1)'(1)) begin
+      ve_d = '0;
+      if (vn_q + 6'd1 < sec_len) begin
+        vn_d = vn_q + 6'd1;
+      end else if (sec_loops && vc_q + (Aw+1)'(1) < vcols_q) begin
+        vn_d = '0;
+        vc_d = vc_q + (Aw+1)'(1);
+      end else if (sec_next[SecW-1] && vs_q != 3'd7) begin
+        vn_d = '0;
+        vc_d = '0;
+        vs_d = vs_q + 3'd1;
+      end else begin
+        v_last = 1'b1;
+      end
+    end else begin
+      ve_d = ve_q + (Aw+1)'(1);
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      vs_q <= '0;
+      vn_q <= '0;
+      vc_q <= '0;
+      ve_q <= '0;
+    end else begin
+      vs_q <= vs_d;
+      vn_q <= vn_d;
+      vc_q <= vc_d;
+      ve_q <= ve_d;
+    end
+  end
+
+  // The issued micro-op's fields, its bank address, the rows present and the shared operands.
+  logic [1:0]        v_kind, v_pred;
+  logic [3:0]        v_op;
+  logic [5:0]        v_dst;
+  logic [5:0]        v_sa, v_sb, v_sc;
+  logic              v_na, v_nb, v_imm;
+  logic [2:0]        v_base;
+  logic [Aw+1:0]     v_sum;
+  logic [Aw-1:0]     v_addr;
+  logic [2*Aw+1:0]   v_tok;
+  logic [Lanes-1:0]  v_on;
+  logic [31:0]       v_ka, v_kb, v_kc, v_col;
+  logic signed [33:0] v_lim;
+  logic [Lanes*32-1:0] v_st, v_ld;
+  logic [Sw-1:0]     v_sb_q;
+  logic [Lanes-1:0]  v_lerr;
+
+  function automatic logic [31:0] kval(input logic [5:0] src, input logic [31:0] df, input logic [31:0] epis,
+                                       input logic [7*32-1:0] sv);
+    unique case (src)
+      KOne:  kval = 32'h3f80_0000;
+      KHalf: kval = 32'h3f00_0000;
+      KTwo:  kval = 32'h4000_0000;
+      KK0:   kval = 32'h3f4c_422a;  // sqrt(2/pi)
+      KHK0:  kval = 32'h3ecc_422a;  // sqrt(2/pi) / 2
+      KK1:   kval = 32'h3d37_2713;  // 0.044715
+      K3K1:  kval = 32'h3e09_5d4f;  // 3 * 0.044715
+      KLn2:  kval = 32'h3f31_7218;  // ln 2
+      KP11:  kval = 32'h3dba_2e8c;  // 1/11
+      KP9:   kval = 32'h3de3_8e39;  // 1/9
+      KP7:   kval = 32'h3e12_4925;  // 1/7
+      KP5:   kval = 32'h3e4c_cccd;  // 1/5
+      KP3:   kval = 32'h3eaa_aaab;  // 1/3
+      KDf:   kval = df;
+      KEpiS: kval = epis;
+      KS0:   kval = sv[0 +: 32];
+      KS1:   kval = sv[32 +: 32];
+      KS2:   kval = sv[64 +: 32];
+      KS3:   kval = sv[96 +: 32];
+      KS4:   kval = sv[128 +: 32];
+      KS5:   kval = sv[160 +: 32];
+      KS6:   kval = sv[192 +: 32];
+      default: kval = '0;
+    endcase
+  endfunction
+
+  logic [7*32-1:0] s_flat;
+  always_comb begin
+    for (int i = 0; i < 7; i++) begin
+      s_flat[32*i +: 32] = s_q[i];
+    end
+    {v_kind, v_op, v_dst, v_sa, v_sb, v_sc, v_na, v_nb, v_pred, v_base, v_imm} = uop;
+    v_tok = ve_q * kn_q;
+    unique case (v_base)
+      BA:      v_sum = (Aw+2)'(v_tok) + (Aw+2)'(off_a_q);
+      BB:      v_sum = (Aw+2)'(v_tok) + (Aw+2)'(off_b_q);
+      BC:      v_sum = (Aw+2)'(v_tok) + (Aw+2)'(off_c_q);
+      BD:      v_sum = (Aw+2)'(v_tok) + (Aw+2)'(off_d_q);
+      BY:      v_sum = (Aw+2)'(v_tok) + (Aw+2)'(k_q);
+      BPar:    v_sum = (Aw+2)'(param_q);
+      BPar2:   v_sum = (Aw+2)'(param_q) + (Aw+2)'(vcols_q);
+      default: v_sum = (Aw+2)'(v_tok) + (Aw+2)'(param_q);
+    endcase
+    v_sum  = v_sum + (sec_loops ? (Aw+2)'(vc_q) : '0) + (Aw+2)'(v_imm);
+    v_addr = v_sum[Aw-1:0];
+    for (int l = 0; l < Lanes; l++) begin
+      v_on[l] = 32'(ve_q) * 32'(Lanes) + 32'(l) < 32'(ntok_q);
+    end
+    v_ka  = kval(v_sa, df_q, epis_q, s_flat);
+    v_kb  = kval(v_sb, df_q, epis_q, s_flat);
+    v_kc  = kval(v_sc, df_q, epis_q, s_flat);
+    v_col = 32'(vc_q);
+    v_lim = $signed({2'b00, vrow0_q}) + $signed({{2{s_q[1][31]}}, s_q[1]}) - $signed({2'b00, v_col});
+  end
+
+  // The lanes' clock runs while the vector unit has work: its program and 16 cycles after it (the
+  // write-backs in flight drain, every pipeline's valid bits are zero again). The enable is taken
+  // while the clock is low, as a clock-gating cell does, so the gated clock has no glitch; an idle
+  // vector unit then costs neither power nor simulation time.
+  logic       v_en, v_en_n, clk_v;
+  logic [4:0] v_tail_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      v_tail_q <= '0;
+    end else if (state_q == StVec) begin
+      v_tail_q <= 5'd16;
+    end else if (v_tail_q != '0) begin
+      v_tail_q <= v_tail_q - 5'd1;
+    end
+  end
+
+  assign v_en = state_q == StVec || v_tail_q != '0;
+
+  always_ff @(negedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      v_en_n <= 1'b0;
+    end else begin
+      v_en_n <= v_en;
+    end
+  end
+
+  assign clk_v = clk_i & v_en_n;
+
+  // Issue stage: the sequencer's micro-op is issued to the lanes and the banks one cycle later,
+  // from registers on the lanes' gated clock (so that the lanes' logic changes only while the
+  // vector unit runs). Every micro-op moves by the same cycle: the schedule is unchanged, and the
+  // last one issues in the cycle after the program (StVDrain).
+  logic              x_valid, x_na, x_nb, x_first, x_clr;
+  logic [1:0]        x_kind, x_pred;
+  logic [3:0]        x_op, x_dst;
+  logic [5:0]        x_sa, x_sb, x_sc;
+  logic [AccW-1:0]   x_idx;
+  logic [31:0]       x_ka, x_kb, x_kc, x_col;
+  logic signed [33:0] x_lim;
+  logic [Lanes-1:0]  x_on;
+  logic [Aw-1:0]     x_addr;
+
+  always_ff @(posedge clk_v or negedge rst_ni) begin
+    if (!rst_ni) begin
+      x_valid <= 1'b0;
+      x_clr   <= 1'b0;
+    end else begin
+      x_valid <= v_issue;
+      x_clr   <= state_q == StVec && vs_q == '0 && vn_q == '0 && vc_q == '0 && ve_q == '0;
+    end
+  end
+
+  always_ff @(posedge clk_v) begin
+    x_kind  <= v_kind;
+    x_op    <= v_op;
+    x_dst   <= v_dst[3:0];
+    x_sa    <= v_sa;
+    x_sb    <= v_sb;
+    x_sc    <= v_sc;
+    x_na    <= v_na;
+    x_nb    <= v_nb;
+    x_pred  <= v_pred;
+    x_idx   <= ve_q[AccW-1:0];
+    x_ka    <= v_ka;
+    x_kb    <= v_kb;
+    x_kc    <= v_kc;
+    x_col   <= v_col;
+    x_first <= vc_q == '0;
+    x_lim   <= v_lim;
+    x_on    <= v_on;
+    x_addr  <= v_addr;
+  end
+
+  // A load's word arrives from the sub-bank it addressed in the next cycle.
+  always_ff @(posedge clk_i) begin
+    v_sb_q <= x_addr[Sw-1:0];
+  end
+
+
+  for (genvar l = 0; l < Lanes; l++) begin : g_vlane
+    always_comb begin
+      v_ld[32*l +: 32] = '0;
+      for (int s = 0; s < S; s++) begin
+        if (v_sb_q == Sw'(s)) begin
+          v_ld[32*l +: 32] = rdata[32*(s*Lanes+l) +: 32];
+        end
+      end
+    end
+
+    ttile_vlane #(.AccDepth(AccDepth), .AccW(AccW), .Lanes(Lanes), .Lane(l)) u_vlane (
+      .clk_i    (clk_v),
+      .rst_ni,
+      .valid_i  (x_valid),
+      .kind_i   (x_kind),
+      .op_i     (x_op),
+      .dst_i    (x_dst),
+      .idx_i    (x_idx),
+      .src_a_i  (x_sa),
+      .src_b_i  (x_sb),
+      .src_c_i  (x_sc),
+      .neg_a_i  (x_na),
+      .neg_b_i  (x_nb),
+      .k_a_i    (x_ka),
+      .k_b_i    (x_kb),
+      .k_c_i    (x_kc),
+      .pred_i   (x_pred),
+      .first_i  (x_first),
+      .col_i    (x_col),
+      .causal_i (causal_q),
+      .lim_i    (x_lim),
+      .on_i     (x_on[l]),
+      .st_data_o(v_st[32*l +: 32]),
+      .clr_i    (x_clr),
+      .cols_i   (32'(vcols_q)),
+      .label_err_o(v_lerr[l]),
+      .ld_data_i(v_ld[32*l +: 32])
+    );
+  end
+
   // --- Sequencer -----------------------------------------------------------------------------------
   logic          last_e, last_r, last_g, last_w, last_tok, win_end, blocked, issue_valid;
   logic [Aw:0]   hold_start;
@@ -214,9 +982,9 @@ module ttile_top #(
   assign blocked  = win_end && tree_busy;
   assign g0_next  = g0_q + (Gw+1)'(Win);
   assign issue_valid = state_q == StRun && (mode_b ? (pos_valid && !blocked) : e_q < tpl_q);
-  assign hold_start  = (kernel_i == KBwdData) ?
-                       ((tpl_i > (Aw+1)'(MinHoldBd)) ? tpl_i : (Aw+1)'(MinHoldBd)) :
-                       ((tpl_i > (Aw+1)'(MinHoldFwd)) ? tpl_i : (Aw+1)'(MinHoldFwd));
+  assign hold_start  = (kernel_i == CBwdData) ?
+                       ((tpl_i[Aw:0] > (Aw+1)'(MinHoldBd)) ? tpl_i[Aw:0] : (Aw+1)'(MinHoldBd)) :
+                       ((tpl_i[Aw:0] > (Aw+1)'(MinHoldFwd)) ? tpl_i[Aw:0] : (Aw+1)'(MinHoldFwd));
 
   always_comb begin
     state_d   = state_q;
@@ -235,10 +1003,25 @@ module ttile_top #(
     unique case (state_q)
       StIdle: begin
         if (start_i) begin
-          state_d = (ngroups_i == '0) ? StDrain : StLoad;
-          drain_d = (kernel_i == KBwdWeight) ? 8'(DrainB) : 8'(DrainA);
+          if (chk_code != 8'd0) begin
+            state_d = StErr;
+          end else if (kernel_i > CBwdWeight) begin
+            state_d = StVec;
+          end else begin
+            state_d = (ngroups_i == '0) ? StDrain : StLoad;
+            drain_d = (kernel_i == CBwdWeight) ? 8'(DrainB) : 8'(DrainA);
+          end
         end
       end
+      StErr: state_d = StIdle;
+      StVec: begin
+        if (v_abort) begin
+          state_d = StErr;
+        end else if (v_last) begin
+          state_d = StVDrain;
+        end
+      end
+      StVDrain: state_d = StIdle;
       StLoad: begin
         // The weight buffer reads group 0 in this cycle.
         gidx_d    = '0;
@@ -316,7 +1099,7 @@ module ttile_top #(
         if (!tree_busy) begin
           drain_d = drain_q - 8'd1;
           if (drain_q == 8'd1) begin
-            state_d = StIdle;
+            state_d = epi_q ? StVec : StIdle;
           end
         end
       end
@@ -327,7 +1110,7 @@ module ttile_top #(
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q   <= StIdle;
-      kern_q    <= '0;
+      kern_q    <= KFwd;
       k_q       <= '0;
       kn_q      <= '0;
       ntok_q    <= '0;
@@ -359,15 +1142,15 @@ module ttile_top #(
       drain_q   <= drain_d;
       pf_have_q <= pf_have_d;
       pf_done_q <= pf_done_d;
-      done_o    <= state_q == StDrain && state_d == StIdle;
+      done_o    <= (state_q == StDrain || state_q == StVDrain) && state_d == StIdle;
       if (state_q == StIdle && start_i) begin
-        kern_q    <= kernel_i;
-        k_q       <= k_i;
-        kn_q      <= kn_i;
-        ntok_q    <= ntok_i;
-        tpl_q     <= tpl_i;
+        kern_q    <= (kernel_i <= CBwdWeight) ? kernel_i[1:0] : KFwd;
+        k_q       <= k_i[Aw:0];
+        kn_q      <= kn_i[Aw:0];
+        ntok_q    <= ntok_i[15:0];
+        tpl_q     <= tpl_i[Aw:0];
         hold_q    <= hold_start;
-        ngroups_q <= ngroups_i;
+        ngroups_q <= ngroups_i[Gw:0];
       end
     end
   end
@@ -416,7 +1199,7 @@ module ttile_top #(
   logic [Sw-1:0]       r_sb_pf;
   logic [1:0]          r_kern;
   logic [Lanes-1:0]    r_on;
-  logic [P-1:0]        r_act, r_we;
+  logic [P-1:0]        r_act, r_we, r_empty;
   logic [P*16-1:0]     r_w;
   logic [(P+1)*Sw-1:0] r_sb;
   logic [P*Aw-1:0]     r_addr;
@@ -448,6 +1231,7 @@ module ttile_top #(
     r_last  <= cur_last && last_r;
     r_gload <= acc_act[P];
     r_act   <= acc_act[P-1:0];
+    r_empty <= ~cur_ne;
     r_w     <= cur_w;
     r_idx   <= idx;
     r_yaddr <= acc_addr[Aw*P +: Aw];
@@ -458,25 +1242,27 @@ module ttile_top #(
   end
 
   // Accumulator write enables: fwd writes every slot (a slot not issued rewrites its value, so a
-  // row's first group zeroes it); bwd_weight only the slots issued; bwd_data none.
-  assign r_we = (r_kern == KFwd) ? '1 : (r_kern == KBwdWeight) ? r_act : '0;
+  // row's first group zeroes it); bwd_weight the slots issued and the empty ones (whose chains
+  // are then +0, so the cross-lane tree adds +0 onto their dW); bwd_data none.
+  assign r_we = (r_kern == KFwd) ? '1 : (r_kern == KBwdWeight) ? (r_act | r_empty) : '0;
 
   // --- Stage W controls (R + 5) and Y stage (W + row tree) -----------------------------------------
-  localparam int unsigned WcW = 1 + 1 + 1 + AccW + Aw + P + P + P * Aw;
+  localparam int unsigned WcW = 1 + 1 + 1 + Lanes + AccW + Aw + P + P + P * Aw;
   logic [WcW-1:0]  wc_d, wc_q;
   logic            w_valid, w_bd, w_last;
+  logic [Lanes-1:0] w_on, y_on;
   logic [AccW-1:0] w_idx;
   logic [Aw-1:0]   w_yaddr;
   logic [P-1:0]    w_act, w_we;
   logic [P*Aw-1:0] w_addr;
 
-  assign wc_d = {r_valid, r_kern == KBwdData, r_last && r_kern == KFwd, r_idx, r_yaddr, r_act, r_we, r_addr};
+  assign wc_d = {r_valid, r_kern == KBwdData, r_last && r_kern == KFwd, r_on, r_idx, r_yaddr, r_act, r_we, r_addr};
 
   ttile_delay #(.Width(WcW), .Depth(FmaLat)) u_wpipe (
     .clk_i, .rst_ni, .d_i(wc_d), .q_o(wc_q)
   );
 
-  assign {w_valid, w_bd, w_last, w_idx, w_yaddr, w_act, w_we, w_addr} = wc_q;
+  assign {w_valid, w_bd, w_last, w_on, w_idx, w_yaddr, w_act, w_we, w_addr} = wc_q;
 
   logic          y_valid;
   logic [Aw-1:0] y_addr;
@@ -484,12 +1270,13 @@ module ttile_top #(
   if (RowLat == 0) begin : g_ytree0
     assign y_valid = w_valid && w_last;
     assign y_addr  = w_yaddr;
+    assign y_on    = w_on;
   end else begin : g_ytree
-    logic [Aw:0] yc_q;
-    ttile_delay #(.Width(Aw + 1), .Depth(RowLat)) u_ypipe (
-      .clk_i, .rst_ni, .d_i({w_valid && w_last, w_yaddr}), .q_o(yc_q)
+    logic [Aw+Lanes:0] yc_q;
+    ttile_delay #(.Width(Aw + Lanes + 1), .Depth(RowLat)) u_ypipe (
+      .clk_i, .rst_ni, .d_i({w_valid && w_last, w_on, w_yaddr}), .q_o(yc_q)
     );
-    assign {y_valid, y_addr} = yc_q;
+    assign {y_valid, y_on, y_addr} = yc_q;
   end
 
   // --- Cross-lane tree controller (bwd_weight) ----------------------------------------------------
@@ -549,7 +1336,6 @@ module ttile_top #(
   end
 
   // --- Lanes ---------------------------------------------------------------------------------------
-  logic [S*Lanes*32-1:0] rdata;     // sub-bank s, lane l: bits [32(s*Lanes+l)+31 : 32(s*Lanes+l)]
   logic [Lanes*P*32-1:0] lane_res;  // lane l, slot p: bits [32(l*P+p)+31 : 32(l*P+p)]
   logic [Lanes*32-1:0]   lane_y;
   logic [Lanes*32-1:0]   lane_t;
@@ -716,6 +1502,7 @@ module ttile_top #(
     logic                re, we;
     logic [Aw-Sw-1:0]    raddr, waddr;
     logic [Lanes*32-1:0] wdata;
+    logic [Lanes-1:0]    wmask;
 
     always_comb begin
       re    = 1'b0;
@@ -734,6 +1521,10 @@ module ttile_top #(
           re    = 1'b1;
           raddr = pf_addr[Aw-1:Sw];
         end
+        if (x_valid && x_kind == VLd && x_addr[Sw-1:0] == Sw'(s)) begin
+          re    = 1'b1;
+          raddr = x_addr[Aw-1:Sw];
+        end
       end
     end
 
@@ -741,6 +1532,7 @@ module ttile_top #(
       we    = 1'b0;
       waddr = '0;
       wdata = '0;
+      wmask = '1;
       if (!busy_o) begin
         we    = bk_we_i && bk_addr_i[Sw-1:0] == Sw'(s);
         waddr = bk_addr_i[Aw-1:Sw];
@@ -749,7 +1541,9 @@ module ttile_top #(
         we    = y_addr[Sw-1:0] == Sw'(s);
         waddr = y_addr[Aw-1:Sw];
         wdata = lane_y;
+        wmask = y_on;
       end else if (w_valid && w_bd) begin
+        wmask = w_on;
         for (int p = 0; p < P; p++) begin
           if (w_act[p] && w_addr[Aw*p +: Sw] == Sw'(s)) begin
             we    = 1'b1;
@@ -759,15 +1553,21 @@ module ttile_top #(
             end
           end
         end
+      end else if (x_valid && x_kind == VSt) begin
+        we    = x_addr[Sw-1:0] == Sw'(s);
+        waddr = x_addr[Aw-1:Sw];
+        wdata = v_st;
+        wmask = x_on;
       end
     end
 
-    ttile_subbank #(.Width(Lanes * 32), .Depth(SubWords), .Aw(Aw - Sw)) u_sub (
+    ttile_subbank #(.Lanes(Lanes), .Depth(SubWords), .Aw(Aw - Sw)) u_sub (
       .clk_i,
       .re_i   (re),
       .raddr_i(raddr),
       .rdata_o(rdata[Lanes*32*s +: Lanes*32]),
       .we_i   (we),
+      .wmask_i(wmask),
       .waddr_i(waddr),
       .wdata_i(wdata)
     );
@@ -833,7 +1633,8 @@ module ttile_top #(
       if (issue_valid && r_q != '0) begin
         conflict_q <= conflict_q + 64'd1;
       end
-      if ((state_q == StRun && !issue_valid) || state_q == StDrain) begin
+      if ((state_q == StRun && !issue_valid) || state_q == StDrain || (state_q == StVec && !v_issue) ||
+          state_q == StVDrain) begin
         memory_q <= memory_q + 64'd1;
       end
     end
@@ -848,6 +1649,7 @@ module ttile_top #(
   // Bits of the descriptor and stream fields wider than a bank address are not used; the unit
   // valid of the dW adder is tracked by the control pipeline.
   logic unused;
-  assign unused = ^{kn_q[Aw], voff[Aw], pf_off[Aw], row0_q, cur_row, cur_col, dw_valid};
+  assign unused = ^{kn_q[Aw], voff[Aw], pf_off[Aw], row0_q, cur_row, cur_col, dw_valid, sec_cur[SecW-1], v_tok, v_sum,
+                    v_dst[5:4]};
 
 endmodule

@@ -33,13 +33,17 @@ extern "C" {
 /* Weight-buffer slot word: column (0xffff: empty) and bf16 weight. */
 #define TSIM_TILE_SLOT(col, w) ((uint32_t)(col) << 16 | (uint32_t)(w))
 
+/* The descriptor registers of block `tile` (docs/chip.md, "Tile"; struct ttile_desc has the same
+ * fields). The linear-layer driver ttile_rtl_run sets only the first six. */
 struct tsim_tile_desc {
-  uint32_t kernel;  /* enum ttile_kernel */
+  uint32_t kernel;  /* the kernel register: code (enum tile_kernel, enum ttile_kernel for 0..2) and flags */
   uint32_t k;       /* offset of a token's row-indexed operand (Y, dY) in its bank region */
-  uint32_t kn;      /* k + n: words of one token's bank region */
+  uint32_t kn;      /* words of one token's bank region (k + n for the linear kernels) */
   uint32_t ntok;    /* tokens of this pass (lane l owns l, l + L, ...) */
-  uint32_t tpl;     /* tokens of the fullest lane, >= 1; fwd, bwd_data: at most TSIM_TILE_ACC_DEPTH */
+  uint32_t tpl;     /* tokens of the fullest lane, >= 1; fwd, bwd_data, vector: at most TSIM_TILE_ACC_DEPTH */
   uint32_t ngroups; /* groups loaded in the weight buffer, 0 .. TSIM_TILE_GROUPS */
+  uint32_t off_a, off_b, off_c, off_d, cols, param, row0; /* vector operands (docs/chip.md) */
+  uint32_t s[7];    /* scalars s0 .. s6 (s7 is reserved) */
 };
 
 /* The tile's counters (cumulative since open or the last clear). */
@@ -63,8 +67,11 @@ void tsim_tile_wbuf_write(tsim_tile *t, uint32_t g, uint32_t hdr, const uint32_t
 void tsim_tile_gbuf_write(tsim_tile *t, uint32_t g, const uint32_t *slots);
 void tsim_tile_gbuf_read(tsim_tile *t, uint32_t g, uint32_t *slots);
 
-/* Run one descriptor to completion. 0, or -1 if the tile did not finish within max_cycles. */
+/* Run one descriptor to completion. 0, or -1 if the tile did not finish within max_cycles. A
+ * descriptor the tile refuses runs nothing (one busy cycle); tsim_tile_code tells. */
 int tsim_tile_run(tsim_tile *t, const struct tsim_tile_desc *d, uint64_t max_cycles);
+/* The status code of the last run: 0, or 2 / 3 (docs/tile.md, "One descriptor run"). */
+uint32_t tsim_tile_code(const tsim_tile *t);
 void tsim_tile_counters(const tsim_tile *t, struct tsim_tile_counters *c);
 void tsim_tile_clear_counters(tsim_tile *t);
 /* Every clock edge simulated so far (backdoor and runs): for simulation-speed figures. */

@@ -429,6 +429,14 @@ int ttile_cm_exec(struct ttile_state *st, const struct ttile_desc *d, struct tti
   if (rc) {
     memset(ctr, 0, sizeof *ctr);
     ctr->cycles = ctr->busy = 1;
+    if (rc == TEX_LABEL) {
+      /* The vector unit runs its first section (load the labels, clear the sum: two micro-ops)
+       * and stops in the next cycle, when every label is in, before anything is written; one
+       * more cycle ends the run. */
+      uint64_t hold = d->tpl > TEX_VEC_HOLD ? d->tpl : TEX_VEC_HOLD;
+      ctr->cycles = ctr->busy = 2 * hold + 2;
+      ctr->stall_memory = 2 * (hold - d->tpl) + 1;
+    }
     return rc;
   }
   c.cycles = c.busy;

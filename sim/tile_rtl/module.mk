@@ -1,8 +1,13 @@
 # Compute tile (rtl/tile/): the Verilated top, its C harness (sim/include/tsim_tile.h), the C
 # driver ttile_rtl_run (sim/include/ttile.h), lint and a Yosys read check.
-TILE_RTL := rtl/fpu/tnum_lzc.sv rtl/fpu/tnum_fma.sv rtl/tile/ttile_delay.sv rtl/tile/ttile_subbank.sv \
+TILE_RTL := rtl/fpu/tnum_lzc.sv rtl/fpu/tnum_fma.sv rtl/fpu/tnum_pipe.sv rtl/fpu/tnum_approx_pkg.sv \
+            rtl/fpu/tnum_approx_pack.sv rtl/fpu/tnum_exp2_core.sv rtl/fpu/tnum_exp.sv rtl/fpu/tnum_recip_step.sv \
+            rtl/fpu/tnum_recip.sv rtl/fpu/tnum_rsqrt_step.sv rtl/fpu/tnum_rsqrt.sv rtl/fpu/tnum_tanh.sv \
+            rtl/fpu/tnum_gelu.sv rtl/fpu/tnum_approx_units.sv rtl/fpu/tnum_f32_to_bf16.sv rtl/fpu/tnum_bf16_to_f32.sv \
+            rtl/fpu/tnum_f32_to_fp8.sv rtl/fpu/tnum_fp8_to_f32.sv rtl/fpu/tnum_fpu_top.sv \
+            rtl/tile/ttile_delay.sv rtl/tile/ttile_subbank.sv \
             rtl/tile/ttile_wbuf.sv rtl/tile/ttile_gbuf.sv rtl/tile/ttile_tree.sv rtl/tile/ttile_lane.sv \
-            rtl/tile/ttile_top.sv
+            rtl/tile/ttile_vlane.sv rtl/tile/ttile_top.sv
 $(eval $(call vmodel,tile,ttile_top,$(TILE_RTL)))
 TILE_EMPTY :=
 TILE_SPACE := $(TILE_EMPTY) $(TILE_EMPTY)

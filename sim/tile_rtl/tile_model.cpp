@@ -3,6 +3,8 @@
 
 #include <new>
 
+#include "tessera/gen/map.h"
+
 #include "Vtile.h"
 #include "verilated.h"
 #include "verilated_fst_c.h"
@@ -146,12 +148,27 @@ extern "C" void tsim_tile_gbuf_read(tsim_tile *s, uint32_t g, uint32_t *slots) {
 
 extern "C" int tsim_tile_run(tsim_tile *s, const struct tsim_tile_desc *d, uint64_t max_cycles) {
   Vtile *t = s->top;
-  t->kernel_i = d->kernel;
+  const uint32_t kr = d->kernel;
+  t->kernel_i = (kr & TESSERA_TILE_KERNEL_CODE_MASK) >> TESSERA_TILE_KERNEL_CODE_SHIFT;
+  t->epi_bias_i = (kr & TESSERA_TILE_KERNEL_EPI_BIAS_MASK) != 0;
+  t->epi_gelu_i = (kr & TESSERA_TILE_KERNEL_EPI_GELU_MASK) != 0;
+  t->epi_residual_i = (kr & TESSERA_TILE_KERNEL_EPI_RESIDUAL_MASK) != 0;
+  t->epi_scale_i = (kr & TESSERA_TILE_KERNEL_EPI_SCALE_MASK) != 0;
+  t->cast_bf16_i = (kr & TESSERA_TILE_KERNEL_CAST_BF16_MASK) != 0;
+  t->causal_i = (kr & TESSERA_TILE_KERNEL_CAUSAL_MASK) != 0;
   t->k_i = d->k;
   t->kn_i = d->kn;
   t->ntok_i = d->ntok;
   t->tpl_i = d->tpl;
   t->ngroups_i = d->ngroups;
+  t->off_a_i = d->off_a;
+  t->off_b_i = d->off_b;
+  t->off_c_i = d->off_c;
+  t->off_d_i = d->off_d;
+  t->cols_i = d->cols;
+  t->param_i = d->param;
+  t->row0_i = d->row0;
+  put_words(t->s_i, d->s, 7);
   t->start_i = 1;
   tick(s);
   t->start_i = 0;
@@ -161,6 +178,8 @@ extern "C" int tsim_tile_run(tsim_tile *s, const struct tsim_tile_desc *d, uint6
   }
   return t->busy_o ? -1 : 0;
 }
+
+extern "C" uint32_t tsim_tile_code(const tsim_tile *s) { return s->top->code_o; }
 
 extern "C" void tsim_tile_counters(const tsim_tile *s, struct tsim_tile_counters *c) {
   const Vtile *t = s->top;

@@ -1,4 +1,5 @@
-/* ttile_rtl_run: one linear-layer job on the Verilated compute tile (ttile.h, tsim_tile.h).
+/* ttile_rtl_run: one linear-layer job on the Verilated compute tile (ttile.h, tsim_tile.h);
+ * ttile_rtl_exec: one descriptor on a struct ttile_state (ttile_exec.h), at the end of this file.
  *
  * The job is cut into passes of up to lanes * d tokens (d = ttile_plan_d, at most
  * TSIM_TILE_ACC_DEPTH) and the stream into chunks of whole rows that fit the weight buffer. Per
@@ -13,6 +14,7 @@
 #include "tessera/gen/hwcfg.h"
 #include "tsim_tile.h"
 #include "ttile.h"
+#include "ttile_exec.h"
 
 #define L TESSERA_CFG_LANES
 #define P TESSERA_CFG_NNZ_PER_CYCLE
@@ -130,7 +132,8 @@ int ttile_rtl_run(const struct ttile_job *job, struct ttile_counters *ctr, const
         tsim_tile_wbuf_write(t, g - cut[c], TSIM_TILE_HDR(st->row[g], st->flags[g]), slots);
         if (job->kernel == TTILE_BWD_WEIGHT) tsim_tile_gbuf_write(t, g - cut[c], job->dwv + (size_t)g * P);
       }
-      struct tsim_tile_desc desc = {(uint32_t)job->kernel, k, kn, ntok, tpl, cut[c + 1] - cut[c]};
+      struct tsim_tile_desc desc = {
+          .kernel = (uint32_t)job->kernel, .k = k, .kn = kn, .ntok = ntok, .tpl = tpl, .ngroups = cut[c + 1] - cut[c]};
       uint32_t hold = tpl > TSIM_TILE_MIN_HOLD_BWD_DATA ? tpl : TSIM_TILE_MIN_HOLD_BWD_DATA;
       uint64_t limit = (uint64_t)(cut[c + 1] - cut[c] + TSIM_TILE_WINDOW) * (P + 1) * (hold + 64) + 1000;
       if (tsim_tile_run(t, &desc, limit)) {
@@ -175,4 +178,62 @@ int ttile_rtl_run(const struct ttile_job *job, struct ttile_counters *ctr, const
   ctr->stall_backpressure = 0;
   ctr->stall_memory = tc.memory;
   return 0;
+}
+
+/* Bank words a run can read or write: its regions and its param vector (bias; gamma and beta). */
+static uint32_t touched_words(const struct ttile_desc *d) {
+  uint64_t hi = (uint64_t)d->tpl * d->kn, par = (uint64_t)d->param + 2 * (uint64_t)(d->cols > d->kn ? d->cols : d->kn);
+  if (par > hi) hi = par;
+  return hi > BANK ? BANK : (uint32_t)hi;
+}
+
+int ttile_rtl_exec(struct ttile_state *st, const struct ttile_desc *d, struct ttile_counters *ctr, const char *fst_path,
+                   char *err, size_t errlen) {
+  if (!st || !d || !ctr) return fail(err, errlen, "tile rtl: no state, descriptor or counters");
+  tsim_tile *t = tsim_tile_open(fst_path);
+  if (!t) {
+    if (err && errlen)
+      snprintf(err, errlen, "tile rtl: cannot open the tile%s%s", fst_path ? " or trace file " : "", fst_path ? fst_path : "");
+    return -1;
+  }
+  /* Buffers: the groups of the run; none when the tile will refuse the count anyway. */
+  uint32_t lanes[L], hi = touched_words(d), ng = d->ngroups <= TSIM_TILE_GROUPS ? d->ngroups : 0;
+  for (uint32_t a = 0; a < hi; a++) {
+    for (uint32_t l = 0; l < L; l++) lanes[l] = st->bank[l][a];
+    tsim_tile_bank_write(t, a, lanes);
+  }
+  for (uint32_t g = 0; g < ng; g++) {
+    tsim_tile_wbuf_write(t, g, st->wb_hdr[g], st->wb_slot[g]);
+    tsim_tile_gbuf_write(t, g, st->gbuf[g]);
+  }
+  struct tsim_tile_desc desc = {.kernel = d->kernel, .k = d->k, .kn = d->kn, .ntok = d->ntok, .tpl = d->tpl,
+                                .ngroups = d->ngroups, .off_a = d->off_a, .off_b = d->off_b, .off_c = d->off_c,
+                                .off_d = d->off_d, .cols = d->cols, .param = d->param, .row0 = d->row0};
+  memcpy(desc.s, d->s, sizeof desc.s);
+  /* Bound: the linear part as ttile_rtl_run bounds it, the vector program (at most 64 micro-ops per
+   * column and 64 once) at its hold. */
+  uint64_t hold = d->tpl > 64 ? d->tpl : 64, cols = d->cols > d->kn ? d->cols : d->kn;
+  uint64_t limit = (uint64_t)(ng + TSIM_TILE_WINDOW) * (P + 1) * (hold + 64) + (64 + 64 * cols) * hold + 10000;
+  tsim_tile_clear_counters(t);
+  int rc = tsim_tile_run(t, &desc, limit);
+  if (rc) {
+    tsim_tile_close(t);
+    return fail(err, errlen, "tile rtl: the tile did not finish within %llu cycles", (unsigned long long)limit);
+  }
+  uint32_t code = tsim_tile_code(t);
+  for (uint32_t a = 0; a < hi; a++) {
+    tsim_tile_bank_read(t, a, lanes);
+    for (uint32_t l = 0; l < L; l++) st->bank[l][a] = lanes[l];
+  }
+  for (uint32_t g = 0; g < ng; g++) tsim_tile_gbuf_read(t, g, st->gbuf[g]);
+  struct tsim_tile_counters tc;
+  tsim_tile_counters(t, &tc);
+  tsim_tile_close(t);
+  memset(ctr, 0, sizeof *ctr);
+  ctr->cycles = ctr->busy = tc.busy;
+  ctr->macs = tc.macs;
+  ctr->stall_bank_conflict = tc.conflict;
+  ctr->stall_stream_starved = tc.starved;
+  ctr->stall_memory = tc.memory;
+  return (int)code;
 }

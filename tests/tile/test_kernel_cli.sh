@@ -235,8 +235,9 @@ for kern in fwd bwd_data bwd_weight; do
   check_dump "--dump $kern writes float32 .npy files of the right shapes and contents" "$dir" $kern 13 21 10 "$nnz"
 done
 
-# The vector-unit kernels (cmodel only): each runs at a ragged shape within its bound (and the bound
-# is not vacuous), JSON keys, the RTL backend refused, one bad argument each.
+# The vector-unit kernels: each runs at a ragged shape within its bound (and the bound is not
+# vacuous), JSON keys, on the tile (RTL) bit for bit the functional model where the tile has the
+# kernel (refused for the others), one bad argument each.
 VKEYS='all(x in j for x in ("kernel","shape","backend","rel_err","rel_err_bound","bitexact","cycles"))'
 VREL='0 <= j["rel_err"] <= j["rel_err_bound"] < 1e-4'
 vk_case() { # KERNEL SHAPE-ARGS BAD-ARGS BAD-STDERR-REGEX
@@ -248,8 +249,23 @@ vk_case() { # KERNEL SHAPE-ARGS BAD-ARGS BAD-STDERR-REGEX
     check_json "$kern $shape: keys, rel_err within its bound" "$out" "$VKEYS" "$VREL" "$nz" \
       'j["bitexact"] is None' 'j["cycles"] is None' "j[\"kernel\"] == \"$kern\"" 'j["backend"] == "cmodel"'
   fi
-  expect "$kern --backend rtl refused" 2 "" "^tessera kernel: no RTL implementation of $kern yet \(issue 5\)$" \
-    "$T" kernel $kern $shape --backend rtl
+  case $kern in
+  layernorm_bwd | embedding_*)
+    expect "$kern --backend rtl refused" 2 "" "^tessera kernel: no RTL implementation of $kern yet \(issue 5\)$" \
+      "$T" kernel $kern $shape --backend rtl ;;
+  *)
+    if [ "$backend" = rtl ]; then
+      # On the tile's vector unit: RTL == cmodel (words and cycles) == functional model, same rel_err.
+      run_cmd "$T" kernel $kern $shape --seed 5 --backend rtl --json
+      if [ "$rc" -ne 0 ]; then tap_not_ok "$kern rtl runs" "exit $rc: $err"; else
+        check_json "$kern $shape rtl: bit for bit the functional model, rtl cycles == cmodel's" "$out" "$VKEYS" "$VREL" \
+          'j["bitexact"] is True' 'j["backend"] == "rtl"' 'j["cycles"] == j["cmodel_cycles"] > 0' 'j["passes"] >= 1'
+      fi
+    else
+      expect "$kern --backend rtl without the RTL tile" 2 "" "the RTL tile is not linked" \
+        "$T" kernel $kern $shape --backend rtl
+    fi ;;
+  esac
   expect "$kern $bad refused" 2 "" "$why" "$T" kernel $kern $bad
 }
 vk_case gelu_fwd "--m 7 --n 33" "--causal" "--causal applies to softmax"

@@ -1,0 +1,271 @@
+/* The RTL tile against its cmodel, one descriptor at a time: ttile_rtl_exec and ttile_cm_exec
+ * (ttile_exec.h) on copies of the same tile state must return the same status, leave every word of
+ * the lane banks and the gradient buffer equal, and report equal counters. Every kernel, ragged
+ * shapes (rows not a multiple of the lanes, columns not a multiple of the sub-banks), in place
+ * operands, the causal mask, the fwd epilogue's flags, holds above the pipeline's, and refused
+ * descriptors. Operands hold either random bit patterns (NaNs, infinities, subnormals included) or
+ * moderate random values. Preset: the build's. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tessera/gen/hwcfg.h"
+#include "tessera/gen/map.h"
+#include "tessera/sparse.h"
+#include "ttile.h"
+#include "ttile_exec.h"
+#include "tvec_fn.h"
+
+enum { L = TESSERA_CFG_LANES, P = TESSERA_CFG_NNZ_PER_CYCLE, S = TESSERA_CFG_SUB_BANKS };
+#define BANK TESSERA_CFG_LANE_BANK_WORDS
+#define KERNEL(name) TESSERA_TILE_KERNEL_##name
+
+static uint64_t rng = 23;
+static uint32_t rnd(void) {
+  rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+  return (uint32_t)(rng >> 16);
+}
+static uint32_t f2u(float f) {
+  uint32_t u;
+  memcpy(&u, &f, 4);
+  return u;
+}
+static uint32_t rnd_f(float r) { return f2u(((float)(rnd() % 4096) - 2047.5f) / 2048.0f * r); }
+
+static struct ttile_state *state_new(void) {
+  struct ttile_state *ts = malloc(sizeof *ts);
+  assert_non_null(ts);
+  uint32_t *w = (uint32_t *)ts;
+  for (size_t a = 0; a < sizeof *ts / 4; a++) w[a] = rnd();
+  return ts;
+}
+
+static uint32_t tpl_of(uint32_t ntok) { return (ntok + L - 1) / L; }
+
+/* Moderate values in `cols` words at region offset off of every row of the first tpl entries. */
+static void fill(struct ttile_state *ts, uint32_t tpl, uint32_t kn, uint32_t off, uint32_t cols, float r) {
+  for (uint32_t e = 0; e < tpl; e++)
+    for (uint32_t l = 0; l < L; l++)
+      for (uint32_t c = 0; c < cols; c++) ts->bank[l][e * kn + off + c] = rnd_f(r);
+}
+
+/* Both backends on copies of ts; everything equal. Returns the status. */
+static int compare(const struct ttile_state *ts, const struct ttile_desc *d, const char *what) {
+  struct ttile_state *cm = malloc(sizeof *cm), *rt = malloc(sizeof *rt);
+  assert_true(cm && rt);
+  memcpy(cm, ts, sizeof *cm), memcpy(rt, ts, sizeof *rt);
+  struct ttile_counters ccm, crt;
+  char err[200] = "";
+  int a = ttile_cm_exec(cm, d, &ccm);
+  int b = ttile_rtl_exec(rt, d, &crt, NULL, err, sizeof err);
+  if (b < 0) fail_msg("%s: rtl: %s", what, err);
+  if (a != b) fail_msg("%s: cmodel status %d, rtl %d", what, a, b);
+  for (uint32_t l = 0; l < L; l++)
+    for (uint32_t w = 0; w < BANK; w++)
+      if (cm->bank[l][w] != rt->bank[l][w])
+        fail_msg("%s: lane %u word %u: cmodel %08x, rtl %08x (before %08x)", what, l, w, cm->bank[l][w], rt->bank[l][w],
+                 ts->bank[l][w]);
+  for (uint32_t g = 0; g < TTILE_GROUPS; g++)
+    for (uint32_t p = 0; p < P; p++)
+      if (cm->gbuf[g][p] != rt->gbuf[g][p])
+        fail_msg("%s: gbuf %u slot %u: cmodel %08x, rtl %08x", what, g, p, cm->gbuf[g][p], rt->gbuf[g][p]);
+  if (memcmp(&ccm, &crt, sizeof ccm))
+    fail_msg("%s: counters cmodel cycles %llu memory %llu conflict %llu starved %llu macs %llu, rtl %llu %llu %llu %llu %llu",
+             what, (unsigned long long)ccm.cycles, (unsigned long long)ccm.stall_memory,
+             (unsigned long long)ccm.stall_bank_conflict, (unsigned long long)ccm.stall_stream_starved,
+             (unsigned long long)ccm.macs, (unsigned long long)crt.cycles, (unsigned long long)crt.stall_memory,
+             (unsigned long long)crt.stall_bank_conflict, (unsigned long long)crt.stall_stream_starved,
+             (unsigned long long)crt.macs);
+  print_message("# %s: status %d, %llu cycles\n", what, a, (unsigned long long)ccm.cycles);
+  free(cm), free(rt);
+  return a;
+}
+
+/* --- Linear kernels and the fwd epilogue --------------------------------------------------------- */
+
+/* A stream of W (n x kin, some rows empty) for descriptor k >= kin, in the weight buffer. */
+static uint32_t load_stream(struct ttile_state *ts, uint32_t n, uint32_t kin) {
+  uint8_t *mask = malloc((size_t)n * kin);
+  assert_int_equal(tsp_mask_random(mask, n, kin, 0.4, rnd()), TSP_OK);
+  for (uint32_t i = 1; i < n; i += 3) memset(mask + (size_t)i * kin, 0, kin);
+  struct tsp_stream st;
+  assert_int_equal(tsp_stream_build(&st, mask, n, kin, P, S, rnd() & 1), TSP_OK);
+  assert_true(st.ngroups <= TTILE_GROUPS);
+  for (uint32_t g = 0; g < st.ngroups; g++) {
+    ts->wb_hdr[g] = (uint32_t)st.row[g] | (uint32_t)st.flags[g] << 16;
+    for (uint32_t a = 0; a < P; a++)
+      ts->wb_slot[g][a] = (uint32_t)st.col[(size_t)g * P + a] << 16 | (f2u(rnd_f(2.0f)) >> 16);
+  }
+  uint32_t ng = st.ngroups;
+  tsp_stream_free(&st);
+  free(mask);
+  return ng;
+}
+
+static void linear(uint32_t code, uint32_t flags, uint32_t m, uint32_t kin, uint32_t k, uint32_t n) {
+  struct ttile_state *ts = state_new();
+  uint32_t kn = k + n, tpl = tpl_of(m);
+  struct ttile_desc d = {.kernel = code | flags, .k = k, .kn = kn, .ntok = m, .tpl = tpl};
+  d.ngroups = load_stream(ts, n, kin);
+  fill(ts, tpl, kn, 0, kn, 2.0f);
+  if (code == KERNEL(BWD_WEIGHT))
+    for (uint32_t g = 0; g < d.ngroups; g++)
+      for (uint32_t a = 0; a < P; a++) ts->gbuf[g][a] = a & 1 ? 0x80000000u : rnd_f(1.0f);
+  if (flags & TESSERA_TILE_KERNEL_EPI_BIAS_MASK) {
+    d.param = tpl * kn + 1;
+    for (uint32_t l = 0; l < L; l++)
+      for (uint32_t i = 0; i < n; i++) ts->bank[l][d.param + i] = rnd_f(1.0f);
+  }
+  d.off_a = kin; /* the residual, between X and Y */
+  d.s[0] = rnd_f(2.0f);
+  char what[96];
+  snprintf(what, sizeof what, "kernel %u flags %04x m=%u k=%u n=%u", code, flags, m, k, n);
+  assert_int_equal(compare(ts, &d, what), 0);
+  free(ts);
+}
+
+static void linear_kernels(void **state) {
+  (void)state;
+  for (uint32_t code = 0; code <= KERNEL(BWD_WEIGHT); code++) {
+    linear(code, 0, L + 3, 13, 13, 9);
+    linear(code, 0, 2 * L - 1, S + 3, S + 3, 2 * S + 1);
+    linear(code, 0, 5 * L + 2, 7, 7, 5); /* hold above the minimum */
+  }
+}
+
+static void fwd_epilogue(void **state) {
+  (void)state;
+  const uint32_t B = TESSERA_TILE_KERNEL_EPI_BIAS_MASK, G = TESSERA_TILE_KERNEL_EPI_GELU_MASK,
+                 R = TESSERA_TILE_KERNEL_EPI_RESIDUAL_MASK, SC = TESSERA_TILE_KERNEL_EPI_SCALE_MASK,
+                 C = TESSERA_TILE_KERNEL_CAST_BF16_MASK;
+  const uint32_t sets[] = {B, G, R, SC, C, B | G | R | SC | C, B | SC, G | C};
+  for (size_t a = 0; a < sizeof sets / sizeof sets[0]; a++) linear(KERNEL(FWD), sets[a], L + 2 + (uint32_t)a, 9, 9 + 7, 7);
+  linear(KERNEL(FWD), B | G, 11 * L, 6, 6 + 5, 5); /* hold 11 */
+}
+
+/* --- Vector kernels ------------------------------------------------------------------------------ */
+
+/* One vector run: operands A..D at 1, cols+2, 2cols+3, 3cols+4 (or in place), kn = 5 cols + 6. */
+static void vector(uint32_t code, uint32_t flags, uint32_t m, uint32_t cols, int junk, int inplace) {
+  struct ttile_state *ts = state_new();
+  uint32_t kn = 5 * cols + 6, tpl = tpl_of(m);
+  struct ttile_desc d = {.kernel = code | flags, .kn = kn, .ntok = m, .tpl = tpl, .cols = cols, .off_a = 1,
+                         .off_b = cols + 2, .off_c = 2 * cols + 3, .off_d = 3 * cols + 4, .param = tpl * kn + 2};
+  float range = code == KERNEL(SOFTMAX_FWD) || code == KERNEL(XENT_FWD) || code == KERNEL(XENT_BWD) ? 8.0f : 3.0f;
+  if (!junk)
+    for (uint32_t o = 0; o < 4; o++) fill(ts, tpl, kn, 1 + o * (cols + 1), cols, o == 3 && code == KERNEL(ADAMW) ? 0.01f : range);
+  for (uint32_t l = 0; l < L; l++)
+    for (uint32_t c = 0; c < 2 * cols; c++) ts->bank[l][d.param + c] = rnd_f(1.5f);
+  switch (code) {
+  case KERNEL(SCALE):
+  case KERNEL(XENT_BWD):
+    d.s[0] = rnd_f(2.0f);
+    break;
+  case KERNEL(SOFTMAX_FWD):
+  case KERNEL(SOFTMAX_BWD):
+    d.row0 = rnd() % 5, d.s[1] = (uint32_t)(int32_t)(rnd() % 9) - 6;
+    break;
+  case KERNEL(LAYERNORM_FWD):
+    d.s[0] = f2u(1e-5f), d.s[1] = tvec_recip_u32(cols), d.off_c = 2 * cols + 3;
+    break;
+  case KERNEL(ADAMW):
+    d.s[0] = f2u(1e-3f), d.s[1] = f2u(0.9f), d.s[2] = f2u(0.999f), d.s[3] = f2u(1e-8f), d.s[4] = f2u(0.01f);
+    d.s[5] = tvec_bias_correction(d.s[1], 3), d.s[6] = tvec_bias_correction(d.s[2], 3);
+    d.param = 4 * cols + 5;
+    for (uint32_t e = 0; e < tpl; e++)
+      for (uint32_t l = 0; l < L; l++)
+        for (uint32_t c = 0; c < cols; c++) ts->bank[l][e * kn + d.off_d + c] &= junk ? 0xffffffffu : 0x7fffffffu;
+    break;
+  default:
+    break;
+  }
+  if (code == KERNEL(XENT_FWD) || code == KERNEL(XENT_BWD)) {
+    d.off_c = 0, d.off_d = kn - 1;
+    for (uint32_t r = 0; r < m; r++) ts->bank[r % L][(r / L) * kn] = rnd() % cols;
+  }
+  if (inplace) {
+    if (code == KERNEL(ADD) || code == KERNEL(GELU_BWD) || code == KERNEL(SOFTMAX_BWD))
+      d.off_c = d.off_a;
+    else if (code != KERNEL(ADAMW) && code != KERNEL(XENT_FWD))
+      d.off_b = d.off_a;
+  }
+  char what[128];
+  snprintf(what, sizeof what, "kernel %u flags %04x ntok=%u cols=%u%s%s", code, flags, m, cols, junk ? " bits" : "",
+           inplace ? " in place" : "");
+  assert_int_equal(compare(ts, &d, what), 0);
+  free(ts);
+}
+
+static void vector_kernels(void **state) {
+  (void)state;
+  for (uint32_t code = KERNEL(GELU_FWD); code < TESSERA_TILE_KERNEL_COUNT; code++) {
+    vector(code, 0, L + 3, 7, 0, 0);
+    vector(code, 0, 2 * L - 1, S + 1, 1, 0);
+    vector(code, 0, 1, 3, 0, 1);
+  }
+  vector(KERNEL(ADD), 0, 11 * L - 3, 5, 0, 0); /* hold 11 */
+  vector(KERNEL(GELU_BWD), 0, 10 * L, 3, 1, 0);
+}
+
+static void causal_softmax(void **state) {
+  (void)state;
+  const uint32_t c = TESSERA_TILE_KERNEL_CAUSAL_MASK;
+  vector(KERNEL(SOFTMAX_FWD), c, 2 * L + 3, L + 5, 0, 0);
+  vector(KERNEL(SOFTMAX_BWD), c, 2 * L + 3, L + 5, 0, 0);
+  vector(KERNEL(SOFTMAX_FWD), c, L, 9, 1, 1);
+}
+
+/* --- Refused descriptors ------------------------------------------------------------------------ */
+
+static void refused(void **state) {
+  (void)state;
+  struct ttile_state *ts = state_new();
+  const uint32_t m = L + 2, tpl = 2, kn = 40;
+  struct ttile_desc add = {.kernel = KERNEL(ADD), .kn = kn, .ntok = m, .tpl = tpl, .cols = 10, .off_b = 10, .off_c = 20};
+  struct ttile_desc d;
+  d = add, d.kernel = TESSERA_TILE_KERNEL_COUNT, assert_int_equal(compare(ts, &d, "unknown kernel"), 2);
+  d = add, d.tpl = 3, assert_int_equal(compare(ts, &d, "tpl vs ntok"), 3);
+  d = add, d.ntok = 0, assert_int_equal(compare(ts, &d, "ntok 0"), 3);
+  d = add, d.cols = 0, assert_int_equal(compare(ts, &d, "cols 0"), 3);
+  d = add, d.off_c = 35, assert_int_equal(compare(ts, &d, "C past the region"), 3);
+  d = add, d.off_c = 15, assert_int_equal(compare(ts, &d, "C partly over B"), 3);
+  d = add, d.kn = BANK / 2 + 1, assert_int_equal(compare(ts, &d, "regions past the bank"), 3);
+  d = add, d.kernel = KERNEL(LAYERNORM_FWD), d.param = 5, assert_int_equal(compare(ts, &d, "param in the regions"), 3);
+  d = add, d.kernel = KERNEL(LAYERNORM_FWD), d.param = 80, d.off_c = 9, assert_int_equal(compare(ts, &d, "stats on A"), 3);
+  d = add, d.kernel = KERNEL(ADAMW), d.off_d = 30, d.param = 25, assert_int_equal(compare(ts, &d, "adamw param on C"), 3);
+  /* Labels: code 4 after the first section, nothing written; a valid run with the same words. */
+  struct ttile_desc xe = {.kernel = KERNEL(XENT_FWD), .kn = kn, .ntok = m, .tpl = tpl, .cols = 10, .off_a = 0,
+                          .off_b = 10, .off_c = 30, .off_d = 31};
+  for (uint32_t r = 0; r < m; r++) ts->bank[r % L][(r / L) * kn + 30] = (r * 7) % 10;
+  d = xe, assert_int_equal(compare(ts, &d, "xent_fwd labels in range"), 0);
+  ts->bank[(m - 1) % L][((m - 1) / L) * kn + 30] = 10;
+  d = xe, assert_int_equal(compare(ts, &d, "xent_fwd label = cols"), 4);
+  d = xe, d.kernel = KERNEL(XENT_BWD), assert_int_equal(compare(ts, &d, "xent_bwd label = cols"), 4);
+  ts->bank[0][30] = 0x80000000u;
+  d = xe, d.ntok = 11 * L, d.tpl = 11, assert_int_equal(compare(ts, &d, "xent_fwd label -0.0, hold 11"), 4);
+  d = add, d.kernel = KERNEL(FWD), d.k = 0, assert_int_equal(compare(ts, &d, "k 0"), 3);
+  d = add, d.kernel = KERNEL(BWD_DATA), d.k = 20, d.ngroups = TTILE_GROUPS + 1,
+  assert_int_equal(compare(ts, &d, "ngroups"), 3);
+  free(ts);
+}
+
+int main(void) {
+  if (!ttile_rtl_exec) {
+    printf("1..0 # SKIP the RTL tile is not linked in\n");
+    return 0;
+  }
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(refused),
+      cmocka_unit_test(vector_kernels),
+      cmocka_unit_test(causal_softmax),
+      cmocka_unit_test(fwd_epilogue),
+      cmocka_unit_test(linear_kernels),
+  };
+  return cmocka_run_group_tests_name("tile_exec_rtl", tests, NULL, NULL);
+}
