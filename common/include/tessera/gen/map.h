@@ -317,7 +317,7 @@
 #define TESSERA_TILE_S0_RESET 0x00000000u
 #define TESSERA_TILE_S0_VALUE_MASK 0xffffffffu
 #define TESSERA_TILE_S0_VALUE_SHIFT 0u
-#define TESSERA_TILE_S1_OFFSET 0x044u /* rw: Scalar 1: causal offset (signed integer, softmax), beta1 (adamw). */
+#define TESSERA_TILE_S1_OFFSET 0x044u /* rw: Scalar 1: causal offset (signed integer, softmax fwd and bwd), RN(1/cols) from tvec_recip_u32 (layernorm_fwd), beta1 (adamw). */
 #define TESSERA_TILE_S1_RESET 0x00000000u
 #define TESSERA_TILE_S1_VALUE_MASK 0xffffffffu
 #define TESSERA_TILE_S1_VALUE_SHIFT 0u
