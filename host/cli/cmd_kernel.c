@@ -62,16 +62,6 @@ static void help(FILE *f) {
           (unsigned)TESSERA_CFG_LANE_BANK_WORDS, (unsigned)TESSERA_CFG_NNZ_PER_CYCLE, ttile_rtl_run ? "yes" : "no");
 }
 
-static int get_u32(const char *opt, const char *v, uint32_t lo, uint32_t hi, uint32_t *out) {
-  char *end;
-  unsigned long long x = v && *v && *v != '-' ? strtoull(v, &end, 0) : 0;
-  if (!v || !*v || *v == '-' || *end || x < lo || x > hi) {
-    fprintf(stderr, ME ": %s wants an integer in [%u, %u], got '%s'\n", opt, lo, hi, v ? v : "");
-    return -1;
-  }
-  *out = (uint32_t)x;
-  return 0;
-}
 
 static uint32_t f2u(float f) {
   uint32_t u;
@@ -84,16 +74,9 @@ static float u2f(uint32_t u) {
   return f;
 }
 
-/* splitmix64: the inputs' generator. */
-static uint64_t rng_next(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 /* Uniform in [-2, 2), truncated to bf16 (so exactly representable as bf16). */
 static float rnd_bf16(uint64_t *s) {
-  float v = (float)((int64_t)(rng_next(s) >> 40) - (1 << 23)) / (float)(1 << 22);
+  float v = (float)((int64_t)(tsp_rng_next(s) >> 40) - (1 << 23)) / (float)(1 << 22);
   return u2f(f2u(v) & 0xffff0000u);
 }
 
@@ -276,11 +259,11 @@ static int run_vec(int argc, char **argv) {
       return TESSERA_EXIT_OK;
     } else if (!strcmp(a, "--json")) json = 1;
     else if (!strcmp(a, "--causal")) causal = 1;
-    else if (!strcmp(a, "--m")) bad = get_u32(a, val, 1, MAX_M, &m), have_m = 1, i++;
-    else if (!strcmp(a, "--n")) bad = get_u32(a, val, 1, MAX_M, &n), have_n = 1, i++;
-    else if (!strcmp(a, "--v")) bad = get_u32(a, val, 1, VK_MAX_ELEMS, &v), have_v = 1, i++;
-    else if (!strcmp(a, "--step")) bad = get_u32(a, val, 1, 1000000, &step), have_step = 1, i++;
-    else if (!strcmp(a, "--seed")) bad = get_u32(a, val, 0, UINT32_MAX, &seed), i++;
+    else if (!strcmp(a, "--m")) bad = tessera_arg_u32(ME, a, val, 1, MAX_M, &m), have_m = 1, i++;
+    else if (!strcmp(a, "--n")) bad = tessera_arg_u32(ME, a, val, 1, MAX_M, &n), have_n = 1, i++;
+    else if (!strcmp(a, "--v")) bad = tessera_arg_u32(ME, a, val, 1, VK_MAX_ELEMS, &v), have_v = 1, i++;
+    else if (!strcmp(a, "--step")) bad = tessera_arg_u32(ME, a, val, 1, 1000000, &step), have_step = 1, i++;
+    else if (!strcmp(a, "--seed")) bad = tessera_arg_u32(ME, a, val, 0, UINT32_MAX, &seed), i++;
     else if (!strcmp(a, "--backend") && val) {
       backend = val, i++;
       if (strcmp(val, "rtl") && strcmp(val, "cmodel")) {
@@ -374,7 +357,7 @@ static int run_vec(int argc, char **argv) {
   for (int q = 0; q < 4; q++)
     for (size_t a = 0; a < big; a++) in[q][a] = rnd_bf16(&rs);
   const uint32_t idx_n = uses_v ? v : 1;
-  for (uint32_t t = 0; t < m; t++) idx[t] = (uint32_t)(rng_next(&rs) % idx_n);
+  for (uint32_t t = 0; t < m; t++) idx[t] = (uint32_t)(tsp_rng_next(&rs) % idx_n);
   const uint32_t *I0 = (const uint32_t *)in[0], *I1 = (const uint32_t *)in[1], *I2 = (const uint32_t *)in[2];
   double t0 = now_s();
 #define ARR(nm, p, rr, cc) (arrs[narr++] = (struct vk_arr){nm, p, rr, cc})
@@ -567,7 +550,7 @@ static int run_vec(int argc, char **argv) {
     struct ref64_adamw rp = {vk_d(hp.lr), vk_d(hp.beta1), vk_d(hp.beta2), vk_d(hp.eps), vk_d(hp.weight_decay), step};
     float *W = in[0], *G = in[1], *M = in[2], *V = in[3];
     for (size_t a = 0; a < mw; a++) {
-      W[a] = (float)((double)(int64_t)(rng_next(&rs) >> 40) / (double)(1 << 22) - 2.0);
+      W[a] = (float)((double)(int64_t)(tsp_rng_next(&rs) >> 40) / (double)(1 << 22) - 2.0);
       M[a] = M[a] / 8;
       V[a] = V[a] * V[a] / 64;
     }
@@ -754,13 +737,13 @@ int cmd_kernel(int argc, char **argv) {
     } else if (!strcmp(a, "--json")) {
       json = 1;
     } else if (!strcmp(a, "--m")) {
-      bad = get_u32(a, v, 1, MAX_M, &m), i++;
+      bad = tessera_arg_u32(ME, a, v, 1, MAX_M, &m), i++;
     } else if (!strcmp(a, "--k")) {
-      bad = get_u32(a, v, 1, TSP_MAX_DIM, &k), i++;
+      bad = tessera_arg_u32(ME, a, v, 1, TSP_MAX_DIM, &k), i++;
     } else if (!strcmp(a, "--n")) {
-      bad = get_u32(a, v, 1, TSP_MAX_DIM, &n), i++;
+      bad = tessera_arg_u32(ME, a, v, 1, TSP_MAX_DIM, &n), i++;
     } else if (!strcmp(a, "--seed")) {
-      bad = get_u32(a, v, 0, UINT32_MAX, &seed), i++;
+      bad = tessera_arg_u32(ME, a, v, 0, UINT32_MAX, &seed), i++;
     } else if (!strcmp(a, "--pattern") && v) {
       pattern = v, i++;
       if (strcmp(v, "dense") && strcmp(v, "unstructured") && strcmp(v, "block") && strcmp(v, "2:4")) {

@@ -40,16 +40,6 @@ static void help(FILE *f) {
           TESSERA_CFG_PRESET_NAME, (unsigned)TESSERA_CFG_TILES, MLP_MAX_LAYERS, TESSERA_FW_ELF);
 }
 
-static int get_u32(const char *opt, const char *v, uint32_t lo, uint32_t hi, uint32_t *out) {
-  char *end;
-  unsigned long long x = v && *v && *v != '-' ? strtoull(v, &end, 0) : 0;
-  if (!v || !*v || *v == '-' || *end || x < lo || x > hi) {
-    fprintf(stderr, ME ": %s wants an integer in [%u, %u], got '%s'\n", opt, lo, hi, v ? v : "");
-    return -1;
-  }
-  *out = (uint32_t)x;
-  return 0;
-}
 
 static int get_double(const char *opt, const char *v, double *out) {
   char *end;
@@ -127,20 +117,20 @@ int cmd_mlp(int argc, char **argv) {
     } else if (!strcmp(a, "--dense-baseline")) {
       dense_base = 1;
     } else if (!strcmp(a, "--layers")) {
-      if (get_u32(a, v, 1, MLP_MAX_LAYERS, &cfg.layers)) return TESSERA_EXIT_USAGE;
+      if (tessera_arg_u32(ME, a, v, 1, MLP_MAX_LAYERS, &cfg.layers)) return TESSERA_EXIT_USAGE;
       i++;
     } else if (!strcmp(a, "--width")) {
-      if (get_u32(a, v, 2, 4096, &cfg.width)) return TESSERA_EXIT_USAGE;
+      if (tessera_arg_u32(ME, a, v, 2, 4096, &cfg.width)) return TESSERA_EXIT_USAGE;
       i++;
     } else if (!strcmp(a, "--tokens")) {
-      if (get_u32(a, v, 1, 65536, &cfg.tokens)) return TESSERA_EXIT_USAGE;
+      if (tessera_arg_u32(ME, a, v, 1, 65536, &cfg.tokens)) return TESSERA_EXIT_USAGE;
       i++;
     } else if (!strcmp(a, "--steps")) {
-      if (get_u32(a, v, 1, 1000000, &steps)) return TESSERA_EXIT_USAGE;
+      if (tessera_arg_u32(ME, a, v, 1, 1000000, &steps)) return TESSERA_EXIT_USAGE;
       i++;
     } else if (!strcmp(a, "--seed")) {
       uint32_t s;
-      if (get_u32(a, v, 0, UINT32_MAX, &s)) return TESSERA_EXIT_USAGE;
+      if (tessera_arg_u32(ME, a, v, 0, UINT32_MAX, &s)) return TESSERA_EXIT_USAGE;
       cfg.seed = s, i++;
     } else if (!strcmp(a, "--density")) {
       if (get_double(a, v, &x)) return TESSERA_EXIT_USAGE;

@@ -8,6 +8,8 @@
 #include "tessera/gen/hwcfg.h"
 #include "tessera/sparse.h"
 
+#define ME "tessera sparse-stats"
+
 static void help(FILE *f) {
   fprintf(f,
           "usage: tessera sparse-stats [--n N] [--k K] [--density D] [--pattern dense|unstructured|block|2:4]\n"
@@ -25,16 +27,6 @@ static void help(FILE *f) {
           TSP_MAX_DIM, (unsigned)TESSERA_CFG_NNZ_PER_CYCLE, (unsigned)TESSERA_CFG_SUB_BANKS);
 }
 
-static int get_u32(const char *opt, const char *v, uint32_t lo, uint32_t hi, uint32_t *out) {
-  char *end;
-  unsigned long long x = v && *v && *v != '-' ? strtoull(v, &end, 0) : 0;
-  if (!v || !*v || *v == '-' || *end || x < lo || x > hi) {
-    fprintf(stderr, "tessera sparse-stats: %s wants an integer in [%u, %u], got '%s'\n", opt, lo, hi, v ? v : "");
-    return -1;
-  }
-  *out = (uint32_t)x;
-  return 0;
-}
 
 int cmd_sparse_stats(int argc, char **argv) {
   uint32_t n = 256, k = 256, p = TESSERA_CFG_NNZ_PER_CYCLE, s = TESSERA_CFG_SUB_BANKS, seed = 1;
@@ -52,16 +44,16 @@ int cmd_sparse_stats(int argc, char **argv) {
     } else if (!strcmp(a, "--no-reorder")) {
       reorder = 0;
     } else if (!strcmp(a, "--n")) {
-      bad = get_u32(a, v, 1, TSP_MAX_DIM, &n), i++;
+      bad = tessera_arg_u32(ME, a, v, 1, TSP_MAX_DIM, &n), i++;
     } else if (!strcmp(a, "--k")) {
-      bad = get_u32(a, v, 1, TSP_MAX_DIM, &k), i++;
+      bad = tessera_arg_u32(ME, a, v, 1, TSP_MAX_DIM, &k), i++;
     } else if (!strcmp(a, "--p")) {
-      bad = get_u32(a, v, 1, TSP_MAX_P, &p), i++;
+      bad = tessera_arg_u32(ME, a, v, 1, TSP_MAX_P, &p), i++;
     } else if (!strcmp(a, "--s")) {
-      bad = get_u32(a, v, 1, 64, &s), i++;
+      bad = tessera_arg_u32(ME, a, v, 1, 64, &s), i++;
       if (!bad && (s & (s - 1))) fprintf(stderr, "tessera sparse-stats: --s must be a power of two\n"), bad = 1;
     } else if (!strcmp(a, "--seed")) {
-      bad = get_u32(a, v, 0, UINT32_MAX, &seed), i++;
+      bad = tessera_arg_u32(ME, a, v, 0, UINT32_MAX, &seed), i++;
     } else if (!strcmp(a, "--pattern") && v) {
       pattern = v, i++;
       if (strcmp(v, "dense") && strcmp(v, "unstructured") && strcmp(v, "block") && strcmp(v, "2:4")) {

@@ -2,12 +2,18 @@
 #ifndef TESSERA_CLI_H
 #define TESSERA_CLI_H
 
+#include <stdint.h>
+
 /* Exit statuses shared by every subcommand. A simulated program's own exit code passes through. */
 enum {
   TESSERA_EXIT_OK = 0,
   TESSERA_EXIT_FAIL = 1,  /* the job ran and failed (mismatch, simulation error) */
   TESSERA_EXIT_USAGE = 2, /* bad command line or bad input file */
 };
+
+/* Parse v (an option's value) as an integer in [lo, hi] into *out. Returns 0, or -1 after printing
+ * "ME: OPT wants an integer in [lo, hi], got 'v'" on stderr. */
+int tessera_arg_u32(const char *me, const char *opt, const char *v, uint32_t lo, uint32_t hi, uint32_t *out);
 
 /* Each subcommand gets argv with argv[0] = its own name. */
 int cmd_simctrl(int argc, char **argv);

@@ -5,8 +5,7 @@
 
 #include "tessera/sparse.h"
 
-/* splitmix64: small, fast, and the same sequence on every host. */
-static uint64_t rng_next(uint64_t *s) {
+uint64_t tsp_rng_next(uint64_t *s) {
   uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
@@ -17,7 +16,7 @@ static uint64_t rng_next(uint64_t *s) {
 static uint32_t rng_below(uint64_t *s, uint32_t bound) {
   uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
   uint64_t v;
-  do v = rng_next(s);
+  do v = tsp_rng_next(s);
   while (v >= limit);
   return (uint32_t)(v % bound);
 }

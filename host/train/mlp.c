@@ -11,8 +11,6 @@
 #include "tessera/proto.h"
 #include "tvec_fn.h"
 
-#define F32_ONE 0x3f800000u
-
 static uint32_t f2u(float f) {
   uint32_t u;
   memcpy(&u, &f, 4);
@@ -35,14 +33,8 @@ void mlp_cfg_default(struct mlp_cfg *c) {
   c->weight_decay = f2u(0.0f);
 }
 
-/* --- Deterministic host-side randomness (splitmix64, Box-Muller in double) ----------------------- */
-static uint64_t rng_next(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-static double rng_unit(uint64_t *s) { return ((double)(rng_next(s) >> 11) + 0.5) * 0x1p-53; }
+/* --- Deterministic host-side randomness (the masks' generator, Box-Muller in double) ------------- */
+static double rng_unit(uint64_t *s) { return ((double)(tsp_rng_next(s) >> 11) + 0.5) * 0x1p-53; }
 static double rng_normal(uint64_t *s) {
   double u = rng_unit(s), v = rng_unit(s);
   return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
@@ -305,8 +297,7 @@ static void plan_update(const struct mlp *m, struct plan *p) {
 }
 
 /* Pack plan ops [first, first + n) into one command. Returns 0, or -1 if it does not fit. */
-static int pack(const struct mlp *m, const struct plan *p, uint32_t first, uint32_t n, const uint32_t *cmd_of,
-                struct tproto_cmd *c) {
+static int pack(const struct plan *p, uint32_t first, uint32_t n, struct tproto_cmd *c) {
   memset(c, 0, sizeof *c);
   const struct tdev_buf *tb[TPROTO_MAX_TENSORS];
   uint32_t nt = 0;
@@ -342,56 +333,39 @@ static int pack(const struct mlp *m, const struct plan *p, uint32_t first, uint3
       }
     }
   }
-  /* Transient: scratch tensors whose every use in the whole plan is in this command, written first. */
+  /* Transient: a tensor every use of which, in the whole plan, lies in this command, whose first use
+   * is a write and whose every writer declares it scratch. */
   for (uint32_t ti = 0; ti < nt; ti++) {
-    int scratch = 1, seen = 0, first_out = 0;
-    for (uint32_t k = 0; k < p->n && scratch; k++)
-      for (uint32_t a = 0; a < p->op[k].n; a++) {
+    int transient = 1, seen = 0;
+    for (uint32_t k = 0; k < p->n && transient; k++)
+      for (uint32_t a = 0; a < p->op[k].n && transient; a++) {
         const struct opnd *x = &p->op[k].o[a];
         if (x->b != tb[ti]) continue;
-        if (!x->scratch && x->out) scratch = 0;
-        if (cmd_of[k] != cmd_of[first]) scratch = 0;
-        if (!seen) first_out = x->out, seen = 1;
+        transient = k >= first && k < first + n && (seen || x->out) && (!x->out || x->scratch);
+        seen = 1;
       }
-    /* scratch must be declared by the producer */
-    int declared = 0;
-    for (uint32_t k = 0; k < p->n; k++)
-      for (uint32_t a = 0; a < p->op[k].n; a++)
-        if (p->op[k].o[a].b == tb[ti] && p->op[k].o[a].out && p->op[k].o[a].scratch) declared = 1;
-    if (scratch && declared && first_out) c->tensor[ti].flags = TPROTO_TF_TRANSIENT;
+    if (transient) c->tensor[ti].flags = TPROTO_TF_TRANSIENT;
   }
   c->n_tensors = (uint8_t)nt, c->n_ops = (uint8_t)n;
-  (void)m;
   return 0;
 }
 
 /* Split a plan into commands (fused: as many ops per command as fit; unfused: one each) and submit
  * them all; wait_last waits for the last one submitted. */
 static enum tdev_status run_plan(struct mlp *m, const struct plan *p, uint32_t group) {
-  uint32_t cmd_of[MAX_PLAN], start[MAX_PLAN], count[MAX_PLAN], nc = 0;
+  uint32_t start[MAX_PLAN], count[MAX_PLAN], nc = 0;
   static struct tproto_cmd c; /* 1.7 KB; one job at a time */
   for (uint32_t i = 0; i < p->n;) {
     uint32_t n = 1;
-    if (m->cfg.fuse) {
-      /* grow while it fits (cmd_of for transient marking is provisional here) */
-      while (i + n < p->n) {
-        for (uint32_t k = 0; k < p->n; k++) cmd_of[k] = k >= i && k < i + n + 1 ? nc : UINT32_MAX - k;
-        if (pack(m, p, i, n + 1, cmd_of, &c)) break;
-        n++;
-      }
-    }
+    if (m->cfg.fuse) /* grow while it fits */
+      while (i + n < p->n && !pack(p, i, n + 1, &c)) n++;
     start[nc] = i, count[nc] = n;
-    for (uint32_t k = i; k < i + n; k++) cmd_of[k] = nc;
     nc++;
     i += n;
   }
-  for (uint32_t k = 0; k < p->n; k++) {
-    for (uint32_t q = 0; q < nc; q++)
-      if (k >= start[q] && k < start[q] + count[q]) cmd_of[k] = q;
-  }
   uint32_t seq = m->last_seq;
   for (uint32_t q = 0; q < nc; q++) {
-    if (pack(m, p, start[q], count[q], cmd_of, &c)) return FAIL(m, TDEV_E_ARG, "an op does not fit a command");
+    if (pack(p, start[q], count[q], &c)) return FAIL(m, TDEV_E_ARG, "an op does not fit a command");
     c.group = group + q;
     enum tdev_status st = tdev_submit(m->dev, &c, &seq);
     if (st == TDEV_E_RING) { /* ring full: drain, then retry once */

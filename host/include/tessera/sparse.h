@@ -27,6 +27,10 @@ const char *tsp_status_str(tsp_status st);
 #define TSP_FIRST 0x1u
 #define TSP_LAST 0x2u
 
+/* The generator behind every random mask (splitmix64: small, fast, the same sequence on every
+ * host); other host code that needs reproducible randomness uses it too. */
+uint64_t tsp_rng_next(uint64_t *state);
+
 /* Nonzeros a row of k columns keeps at a density (round to nearest, at least 1). */
 uint32_t tsp_row_count(uint32_t k, double density);
 
