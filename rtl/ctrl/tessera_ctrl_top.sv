@@ -6,7 +6,13 @@
 // or a bus error halts the core: fault_valid_o rises and stays high, with the byte address of the
 // access (or the PC, for a fetch outside IMEM) and the PC of the instruction. The harness ends the
 // simulation on it, on exit_valid_o, or after its cycle budget.
-module tessera_ctrl_top (
+//
+// With ExtEn (the chip, rtl/chip/tessera_chip_top.sv) every data address outside the four regions
+// goes out on the ext_* port (the Tessera bus, full address) and DMEM's second port is the dmem_b_*
+// port; without it (the controller alone) both are ignored and such an address is a fault as before.
+module tessera_ctrl_top #(
+  parameter bit ExtEn = 1'b0
+) (
   input  logic        clk_i,
   input  logic        rst_ni,
 
@@ -23,6 +29,23 @@ module tessera_ctrl_top (
   output logic        fault_valid_o,
   output logic [31:0] fault_addr_o,
   output logic [31:0] fault_pc_o,
+
+  // External bus (ExtEn): requester side, full byte address
+  output logic        ext_valid_o,
+  input  logic        ext_ready_i,
+  output logic [31:0] ext_addr_o,
+  output logic [3:0]  ext_wstrb_o,
+  output logic [31:0] ext_wdata_o,
+  input  logic [31:0] ext_rdata_i,
+  input  logic        ext_err_i,
+
+  // DMEM second port (ExtEn; tessera_ctrl_dmem): byte offset within DMEM
+  input  logic        dmem_b_req_i,
+  input  logic        dmem_b_we_i,
+  input  logic [3:0]  dmem_b_be_i,
+  input  logic [31:0] dmem_b_addr_i,
+  input  logic [31:0] dmem_b_wdata_i,
+  output logic [31:0] dmem_b_rdata_o,
 
   // Retirement port of the core (sim/include/tsim_retire.h)
   output logic        rvfi_valid_o,
@@ -84,7 +107,7 @@ module tessera_ctrl_top (
     .rvfi_tval_o
   );
 
-  tessera_ctrl_xbar u_xbar (
+  tessera_ctrl_xbar #(.ExtEn(ExtEn)) u_xbar (
     .bus_valid_i     (cb_valid),
     .bus_ready_o     (cb_ready),
     .bus_addr_i      (cb_addr),
@@ -112,6 +135,11 @@ module tessera_ctrl_top (
     .timer_addr_o    (tm_addr),
     .timer_rdata_i   (tm_rdata),
     .timer_err_i     (tm_err),
+    .ext_valid_o,
+    .ext_ready_i,
+    .ext_addr_o,
+    .ext_rdata_i,
+    .ext_err_i,
     .wstrb_o         (wstrb),
     .wdata_o         (wdata)
   );
@@ -137,8 +165,17 @@ module tessera_ctrl_top (
     .bus_wstrb_i (wstrb),
     .bus_wdata_i (wdata),
     .bus_rdata_o (dm_rdata),
-    .bus_err_o   (dm_err)
+    .bus_err_o   (dm_err),
+    .b_req_i     (ExtEn && dmem_b_req_i),
+    .b_we_i      (dmem_b_we_i),
+    .b_be_i      (dmem_b_be_i),
+    .b_addr_i    (dmem_b_addr_i),
+    .b_wdata_i   (dmem_b_wdata_i),
+    .b_rdata_o   (dmem_b_rdata_o)
   );
+
+  assign ext_wstrb_o = wstrb;
+  assign ext_wdata_o = wdata;
 
   tessera_simctrl u_simctrl (
     .clk_i,
