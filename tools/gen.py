@@ -266,6 +266,13 @@ def gen_sv(spec):
             L.append(f"  localparam logic [11:0] {rc}Offset = 12'h{r['offset']:03x};")
             if r["reset"]:
                 L.append(f"  localparam logic [31:0] {rc}Reset = {sv_hex(r['reset'])};")
+            for f in r["fields"]:
+                hi, lo = f["bits"]
+                if (hi, lo) == (31, 0):
+                    continue  # a whole-word field: the register itself
+                fc = rc + camel(f["name"])
+                L.append(f"  localparam int unsigned {fc}Lsb = {lo};")
+                L.append(f"  localparam int unsigned {fc}Width = {hi - lo + 1};")
         L.append("")
     L.append("endpackage")
     out["rtl/gen/tessera_map_pkg.sv"] = "\n".join(L) + "\n"

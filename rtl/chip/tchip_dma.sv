@@ -81,11 +81,10 @@ module tchip_dma #(
   output logic                busy_o  // a descriptor queued or running
 );
 
-  // Field positions of dma.ctrl and dma.status (docs/registers.md).
-  // TODO(spec): take them from tessera_map_pkg once tools/gen.py emits field constants for SV.
-  localparam int unsigned StatusQueuedLsb = 4;
-  localparam int unsigned StatusErrBit    = 8;
-  localparam int unsigned StatusCodeLsb   = 12;
+  // Field positions of dma.status (docs/registers.md).
+  localparam int unsigned StatusQueuedLsb = tessera_map_pkg::DmaStatusQueuedLsb;
+  localparam int unsigned StatusErrBit    = tessera_map_pkg::DmaStatusErrorLsb;
+  localparam int unsigned StatusCodeLsb   = tessera_map_pkg::DmaStatusCodeLsb;
 
   localparam logic [2:0] KDram = 3'(tessera_map_pkg::DmaKindDram);
   localparam logic [2:0] KDmem = 3'(tessera_map_pkg::DmaKindDmem);

@@ -1,7 +1,13 @@
 // Verilator harness for the RTL chip (rtl/chip/tessera_chip_top.sv) behind the C API of
-// tsim_chip.h. The harness is the chip's device DRAM: it serves the DRAM port (docs/chip.md,
-// "RTL chip") from a tsim_dram, one request at a time, answering each after the DRAM model's time
-// for its bytes (latency, then bytes per cycle).
+// tsim_chip.h. The chip is simulated as two kinds of model: the uncore (tchip_uncore: controller,
+// hostif, DMA engine, tile register blocks) and one tile model (ttile_top, the model of
+// sim/tile_rtl/) per tile, wired port for port as tessera_chip_top wires them. Every tile output is
+// a register output, so a clock period is: tile outputs into the uncore, the uncore settles, its
+// outputs into the tiles, then the rising edge on every model at once.
+//
+// The harness is also the chip's device DRAM: it serves the DRAM port (docs/chip.md, "RTL chip")
+// from a tsim_dram, one request at a time. A request to the DRAM page of the previous request
+// (an open page) is answered in the next cycle; any other after the DRAM model's latency.
 #include "tsim_chip.h"
 #include "tessera/gen/hwcfg.h"
 #include "tessera/gen/map.h"
@@ -15,16 +21,24 @@ extern "C" {
 #include <cstring>
 #include <new>
 #include <string>
+#include <type_traits>
 
-#include "Vchip.h"
-#include "Vchip__Syms.h"
+#include "Vtile.h"
+#include "Vuncore.h"
+#include "Vuncore__Syms.h"
 #include "verilated.h"
 #include "verilated_fst_c.h"
 
+constexpr unsigned kTiles = TESSERA_CFG_TILES;
+constexpr uint32_t kPageBytes = 2048;  // the DRAM page of the open-page rule
+
 struct tsim_chip {
   VerilatedContext ctx;
-  Vchip *top = nullptr;
+  Vuncore *top = nullptr;
+  Vtile *tile[kTiles] = {};
   VerilatedFstC *fst = nullptr;
+  VerilatedFstC *tfst[kTiles] = {};
+  uint32_t last_page = 0xffffffffu;  // the open DRAM page (address / kPageBytes)
   struct tsim_dram *dram = nullptr;
   uint64_t edges = 0;  // every rising edge: trace time and the DRAM model's clock
   bool started = false;
@@ -39,18 +53,132 @@ struct tsim_chip {
   bool irq_rose = false, fw_changed = false;  // irq_rose: the firmware raised (or re-raised) irq
   uint32_t last_fw = 0;
   struct tsim_chip_counters ctr = {};
+  uint64_t cnt_last[kTiles][5] = {};  // the tiles' counter outputs at the last sample
   std::string console;
   char err[200] = "";
 };
 
-static auto &imem(tsim_chip *c) { return c->top->rootp->vlSymsp->TOP__tessera_chip_top__u_ctrl__u_imem.mem_q; }
-static auto &dmem(tsim_chip *c) { return c->top->rootp->vlSymsp->TOP__tessera_chip_top__u_ctrl__u_dmem.mem_q; }
+static auto &imem(tsim_chip *c) { return c->top->rootp->vlSymsp->TOP__tchip_uncore__u_ctrl__u_imem.mem_q; }
+static auto &dmem(tsim_chip *c) { return c->top->rootp->vlSymsp->TOP__tchip_uncore__u_ctrl__u_dmem.mem_q; }
+
+// Bits [lsb, lsb + w) of a Verilated signal (an integer type or a VlWide), w <= 32.
+template <class S> static uint32_t get_bits(const S &s, unsigned lsb, unsigned w) {
+  const uint32_t m = w >= 32 ? 0xffffffffu : (1u << w) - 1u;
+  if constexpr (std::is_integral_v<S>) {
+    return static_cast<uint32_t>(static_cast<uint64_t>(s) >> lsb) & m;
+  } else {
+    const unsigned i = lsb / 32, sh = lsb % 32;
+    uint64_t v = s[i];
+    if (sh + w > 32) v |= static_cast<uint64_t>(s[i + 1]) << 32;
+    return static_cast<uint32_t>(v >> sh) & m;
+  }
+}
+
+template <class S> static void set_bits(S &s, unsigned lsb, unsigned w, uint32_t v) {
+  const uint64_t m = w >= 32 ? 0xffffffffull : (1ull << w) - 1ull;
+  const uint64_t x = v & m;
+  if constexpr (std::is_integral_v<S>) {
+    s = static_cast<S>((static_cast<uint64_t>(s) & ~(m << lsb)) | (x << lsb));
+  } else {
+    const unsigned i = lsb / 32, sh = lsb % 32;
+    s[i] = static_cast<uint32_t>((s[i] & ~(m << sh)) | (x << sh));
+    if (sh + w > 32) s[i + 1] = static_cast<uint32_t>((s[i + 1] & ~(m >> (32 - sh))) | (x >> (32 - sh)));
+  }
+}
+
+// width bits of src from src_lsb into dst at dst_lsb.
+template <class D, class S> static void copy_bits(D &dst, unsigned dst_lsb, const S &src, unsigned src_lsb, unsigned width) {
+  for (unsigned b = 0; b < width; b += 32) {
+    const unsigned w = width - b < 32 ? width - b : 32;
+    set_bits(dst, dst_lsb + b, w, get_bits(src, src_lsb + b, w));
+  }
+}
+
+constexpr unsigned kLaneBits = TESSERA_CFG_LANES * 32, kSlotBits = TESSERA_CFG_NNZ_PER_CYCLE * 32;
+
+// Tile outputs (all registered) into the uncore's tile ports.
+static void to_uncore(tsim_chip *c) {
+  Vuncore *u = c->top;
+  for (unsigned i = 0; i < kTiles; i++) {
+    const Vtile *t = c->tile[i];
+    set_bits(u->tile_busy_i, i, 1, t->busy_o);
+    set_bits(u->tile_done_i, i, 1, t->done_o);
+    set_bits(u->tile_code_i, 8 * i, 8, t->code_o);
+    copy_bits(u->tile_bk_rdata_i, kLaneBits * i, t->bk_rdata_o, 0, kLaneBits);
+    copy_bits(u->tile_gb_rdata_i, kSlotBits * i, t->gb_rdata_o, 0, kSlotBits);
+    copy_bits(u->tile_cnt_busy_i, 64 * i, t->cnt_busy_o, 0, 64);
+    copy_bits(u->tile_cnt_macs_i, 64 * i, t->cnt_macs_o, 0, 64);
+    copy_bits(u->tile_cnt_conflict_i, 64 * i, t->cnt_conflict_o, 0, 64);
+    copy_bits(u->tile_cnt_starved_i, 64 * i, t->cnt_starved_o, 0, 64);
+    copy_bits(u->tile_cnt_memory_i, 64 * i, t->cnt_memory_o, 0, 64);
+  }
+}
+
+// The uncore's tile ports into the tiles (as tessera_chip_top connects them).
+static void to_tiles(tsim_chip *c) {
+  const Vuncore *u = c->top;
+  for (unsigned i = 0; i < kTiles; i++) {
+    Vtile *t = c->tile[i];
+    t->start_i = get_bits(u->tile_start_o, i, 1);
+    t->kernel_i = get_bits(u->tile_kernel_o, 5 * i, 5);
+    t->epi_bias_i = get_bits(u->tile_epi_bias_o, i, 1);
+    t->epi_gelu_i = get_bits(u->tile_epi_gelu_o, i, 1);
+    t->epi_residual_i = get_bits(u->tile_epi_residual_o, i, 1);
+    t->epi_scale_i = get_bits(u->tile_epi_scale_o, i, 1);
+    t->cast_bf16_i = get_bits(u->tile_cast_bf16_o, i, 1);
+    t->causal_i = get_bits(u->tile_causal_o, i, 1);
+    t->k_i = get_bits(u->tile_k_o, 32 * i, 32);
+    t->kn_i = get_bits(u->tile_kn_o, 32 * i, 32);
+    t->ntok_i = get_bits(u->tile_ntok_o, 32 * i, 32);
+    t->tpl_i = get_bits(u->tile_tpl_o, 32 * i, 32);
+    t->ngroups_i = get_bits(u->tile_ngroups_o, 32 * i, 32);
+    t->off_a_i = get_bits(u->tile_off_a_o, 32 * i, 32);
+    t->off_b_i = get_bits(u->tile_off_b_o, 32 * i, 32);
+    t->off_c_i = get_bits(u->tile_off_c_o, 32 * i, 32);
+    t->off_d_i = get_bits(u->tile_off_d_o, 32 * i, 32);
+    t->cols_i = get_bits(u->tile_cols_o, 32 * i, 32);
+    t->param_i = get_bits(u->tile_param_o, 32 * i, 32);
+    t->row0_i = get_bits(u->tile_row0_o, 32 * i, 32);
+    copy_bits(t->s_i, 0, u->tile_s_o, 7 * 32 * i, 7 * 32);
+    t->bk_we_i = get_bits(u->tile_bk_we_o, i, 1);
+    t->bk_re_i = get_bits(u->tile_bk_re_o, i, 1);
+    t->bk_addr_i = u->tile_bk_addr_o;
+    copy_bits(t->bk_wdata_i, 0, u->tile_bk_wdata_o, 0, kLaneBits);
+    t->wb_we_i = get_bits(u->tile_wb_we_o, i, 1);
+    t->wb_addr_i = u->tile_wb_addr_o;
+    t->wb_hdr_i = u->tile_wb_hdr_o;
+    copy_bits(t->wb_slots_i, 0, u->tile_wb_slots_o, 0, kSlotBits);
+    t->gb_we_i = get_bits(u->tile_gb_we_o, i, 1);
+    t->gb_re_i = get_bits(u->tile_gb_re_o, i, 1);
+    t->gb_addr_i = u->tile_gb_addr_o;
+    copy_bits(t->gb_wdata_i, 0, u->tile_gb_wdata_o, 0, kSlotBits);
+    t->clr_i = get_bits(u->tile_clr_o, i, 1);
+  }
+}
+
+// Settle the chip with the clock where it is: tile outputs in, uncore, tile inputs, tiles.
+static void settle(tsim_chip *c) {
+  to_uncore(c);
+  c->top->eval();
+  to_tiles(c);
+  for (unsigned i = 0; i < kTiles; i++) c->tile[i]->eval();
+}
+
+static void set_clk(tsim_chip *c, int v) {
+  c->top->clk_i = v;
+  for (unsigned i = 0; i < kTiles; i++) c->tile[i]->clk_i = v;
+}
+
+static void set_rst(tsim_chip *c, int v) {
+  c->top->rst_ni = v;
+  for (unsigned i = 0; i < kTiles; i++) c->tile[i]->rst_ni = v;
+}
 
 static unsigned popcount4(unsigned be) { return (be & 1u) + (be >> 1 & 1u) + (be >> 2 & 1u) + (be >> 3 & 1u); }
 
 // The DRAM port at the rising edge about to happen: a response handed over, a request accepted.
 static void dram_edge(tsim_chip *c) {
-  Vchip *t = c->top;
+  Vuncore *t = c->top;
   const bool rsp = t->dram_rsp_valid_i;
   const bool accept = t->dram_req_valid_o && t->dram_req_ready_i;
   if (rsp) c->pend = false;
@@ -70,8 +198,10 @@ static void dram_edge(tsim_chip *c) {
     c->rsp_data = (uint32_t)w[0] | (uint32_t)w[1] << 8 | (uint32_t)w[2] << 16 | (uint32_t)w[3] << 24;
   }
   const unsigned bytes = popcount4(be);
-  uint64_t done = c->edges;
-  (void)tsim_dram_transfer(c->dram, c->edges, bytes, &done);
+  const uint32_t page = addr / kPageBytes;
+  uint64_t done = c->edges + 1;
+  if (page != c->last_page) (void)tsim_dram_transfer(c->dram, c->edges, bytes, &done);
+  c->last_page = page;
   c->rsp_at = done > c->edges ? done : c->edges + 1;
   c->pend = true;
   c->ctr.dram_bytes += bytes;
@@ -82,11 +212,23 @@ static void dram_edge(tsim_chip *c) {
 
 // After a rising edge with the controller running: side effects and stop conditions.
 static void sample(tsim_chip *c) {
-  Vchip *t = c->top;
+  Vuncore *t = c->top;
   c->ctr.cycles++;
   if (t->rvfi_valid_o && !t->rvfi_trap_o) c->ctr.instret++;
   if (t->dma_busy_o) c->ctr.dma_busy++;
   if (t->tile_busy_o) c->ctr.any_tile_busy++;
+  if (t->dma_busy_o || t->tile_busy_o) c->ctr.any_busy++;
+  for (unsigned i = 0; i < kTiles; i++) {
+    const Vtile *v = c->tile[i];
+    const uint64_t now[5] = {v->cnt_busy_o, v->cnt_macs_o, v->cnt_conflict_o, v->cnt_starved_o, v->cnt_memory_o};
+    uint64_t *tot[5] = {&c->ctr.tile[i].busy, &c->ctr.tile[i].macs, &c->ctr.tile[i].conflict,
+                        &c->ctr.tile[i].starved, &c->ctr.tile[i].memory};
+    for (unsigned k = 0; k < 5; k++) {
+      // A counter only grows, except when cleared: then it counted from zero since.
+      *tot[k] += now[k] >= c->cnt_last[i][k] ? now[k] - c->cnt_last[i][k] : now[k];
+      c->cnt_last[i][k] = now[k];
+    }
+  }
   if (t->console_valid_o) c->console.push_back(static_cast<char>(t->console_char_o));
   if (t->irq_set_o) c->irq_rose = true;
   if (t->fw_state_o != c->last_fw) c->fw_changed = true;
@@ -109,37 +251,46 @@ static void sample(tsim_chip *c) {
   }
 }
 
+static void dump(tsim_chip *c, uint64_t t) {
+  c->fst->dump(t);
+  for (unsigned i = 0; i < kTiles; i++) c->tfst[i]->dump(t);
+}
+
 // One clock period: the DRAM port's inputs for this cycle, the rising edge, the falling edge.
 static void tick(tsim_chip *c) {
-  Vchip *t = c->top;
+  Vuncore *t = c->top;
   t->dram_req_ready_i = !c->pend;
   t->dram_rsp_valid_i = c->pend && c->edges >= c->rsp_at;
   t->dram_rsp_rdata_i = c->rsp_data;
-  t->eval();
+  settle(c);
   dram_edge(c);
-  t->clk_i = 1;
+  // The rising edge: every model samples the inputs it settled with.
+  set_clk(c, 1);
   t->eval();
-  if (c->fst) c->fst->dump(c->edges * 2);
+  for (unsigned i = 0; i < kTiles; i++) c->tile[i]->eval();
+  settle(c);
+  if (c->fst) dump(c, c->edges * 2);
   if (c->started && t->rst_ni && t->ctrl_rst_ni) sample(c);
   t->host_we_i = 0;
-  t->clk_i = 0;
-  t->eval();
-  if (c->fst) c->fst->dump(c->edges * 2 + 1);
+  set_clk(c, 0);
+  settle(c);
+  if (c->fst) dump(c, c->edges * 2 + 1);
   c->edges++;
 }
 
 static void do_reset(tsim_chip *c) {
-  Vchip *t = c->top;
-  t->rst_ni = 0;
+  Vuncore *t = c->top;
+  set_rst(c, 0);
   t->ctrl_rst_ni = 0;
-  t->clk_i = 0;
+  set_clk(c, 0);
   t->host_we_i = 0;
   t->dram_rsp_valid_i = 0;
-  t->eval();
+  settle(c);
   c->pend = false;
+  c->last_page = 0xffffffffu;
   for (int i = 0; i < 2; i++) tick(c);
-  t->rst_ni = 1;  // the device runs; the controller waits for the first step
-  t->eval();
+  set_rst(c, 1);  // the device runs; the controller waits for the first step
+  settle(c);
   tick(c);
   c->started = false;
   c->state = TSIM_CHIP_RUNNING;
@@ -148,6 +299,9 @@ static void do_reset(tsim_chip *c) {
   c->irq_rose = c->fw_changed = false;
   c->last_fw = t->fw_state_o;
   c->ctr = {};
+  c->ctr.tiles = kTiles;
+  for (unsigned i = 0; i < kTiles; i++)
+    for (unsigned k = 0; k < 5; k++) c->cnt_last[i][k] = 0;
   c->console.clear();
   c->err[0] = '\0';
 }
@@ -156,27 +310,46 @@ static void start(tsim_chip *c) {
   if (c->started) return;
   c->started = true;
   c->top->ctrl_rst_ni = 1;
-  c->top->eval();
+  settle(c);
 }
 
 extern "C" tsim_chip *tsim_chip_open(const char *fst_path) {
   tsim_chip *c = new (std::nothrow) tsim_chip;
   if (!c) return nullptr;
-  c->top = new (std::nothrow) Vchip(&c->ctx, "chip");
-  if (!c->top || tsim_dram_open(&c->dram, 0, 0, 0) != TSIM_DRAM_OK) {
+  c->top = new (std::nothrow) Vuncore(&c->ctx, "chip");
+  bool ok = c->top != nullptr;
+  for (unsigned i = 0; i < kTiles && ok; i++) {
+    const std::string name = "tile" + std::to_string(i);
+    c->tile[i] = new (std::nothrow) Vtile(&c->ctx, name.c_str());
+    ok = c->tile[i] != nullptr;
+  }
+  if (!ok || tsim_dram_open(&c->dram, 0, 0, 0) != TSIM_DRAM_OK) {
     tsim_chip_close(c);
     return nullptr;
   }
   if (fst_path) {
+    // One file per model: the uncore's at fst_path, tile i's at fst_path with ".tile<i>" before
+    // the extension (a model traces into a file of its own).
     c->ctx.traceEverOn(true);
+    std::string base = fst_path, ext;
+    const size_t dot = base.rfind('.');
+    if (dot != std::string::npos && base.find('/', dot) == std::string::npos) ext = base.substr(dot), base.erase(dot);
     c->fst = new (std::nothrow) VerilatedFstC;
-    if (!c->fst) {
-      tsim_chip_close(c);
-      return nullptr;
+    ok = c->fst != nullptr;
+    if (ok) {
+      c->top->trace(c->fst, 99);
+      c->fst->open(fst_path);
+      ok = c->fst->isOpen();
     }
-    c->top->trace(c->fst, 99);
-    c->fst->open(fst_path);
-    if (!c->fst->isOpen()) {
+    for (unsigned i = 0; i < kTiles && ok; i++) {
+      c->tfst[i] = new (std::nothrow) VerilatedFstC;
+      ok = c->tfst[i] != nullptr;
+      if (!ok) break;
+      c->tile[i]->trace(c->tfst[i], 99);
+      c->tfst[i]->open((base + ".tile" + std::to_string(i) + ext).c_str());
+      ok = c->tfst[i]->isOpen();
+    }
+    if (!ok) {
       tsim_chip_close(c);
       return nullptr;
     }
@@ -195,6 +368,14 @@ extern "C" void tsim_chip_close(tsim_chip *c) {
   if (c->fst) {
     c->fst->close();
     delete c->fst;
+  }
+  for (unsigned i = 0; i < kTiles; i++) {
+    if (c->tfst[i]) {
+      c->tfst[i]->close();
+      delete c->tfst[i];
+    }
+    if (c->tile[i]) c->tile[i]->final();
+    delete c->tile[i];
   }
   if (c->top) c->top->final();
   delete c->top;
@@ -287,7 +468,7 @@ static int hostif_ok(tsim_chip *c, uint32_t off) {
 extern "C" int tsim_chip_hostif_read(tsim_chip *c, uint32_t off, uint32_t *v) {
   if (!c || !v || !hostif_ok(c, off)) return -1;
   c->top->host_addr_i = off;
-  c->top->eval();
+  settle(c);
   *v = c->top->host_rdata_o;
   return 0;
 }
@@ -346,3 +527,10 @@ extern "C" size_t tsim_chip_console(tsim_chip *c, char *buf, size_t cap) {
 }
 
 extern "C" void tsim_chip_counters(const tsim_chip *c, struct tsim_chip_counters *out) { *out = c->ctr; }
+
+extern "C" void tsim_chip_counters_reset(tsim_chip *c) {
+  c->ctr = {};
+  c->ctr.tiles = kTiles;
+}
+
+extern "C" uint64_t tsim_chip_now(const tsim_chip *c) { return c->edges; }

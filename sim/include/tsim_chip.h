@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tessera/gen/hwcfg.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -84,8 +86,17 @@ struct tsim_chip_counters {
   uint64_t dram_requests;  /* requests served on the DRAM port */
   uint64_t dma_busy;       /* cycles with a DMA descriptor queued or running */
   uint64_t any_tile_busy;  /* cycles with at least one tile busy */
+  uint64_t any_busy;       /* cycles with the DMA engine or a tile busy */
+  uint32_t tiles;          /* entries of tile[] in use: the preset's tiles */
+  struct {                 /* tile i's counters summed over its runs (clears by firmware included) */
+    uint64_t busy, macs, conflict, starved, memory;
+  } tile[TESSERA_CFG_TILES];
 };
 void tsim_chip_counters(const tsim_chip *c, struct tsim_chip_counters *out);
+/* Zero the counters above (the tiles' own counter registers are left alone). */
+void tsim_chip_counters_reset(tsim_chip *c);
+/* Clock edges since tsim_chip_open (monotonic: resets do not rewind it). */
+uint64_t tsim_chip_now(const tsim_chip *c);
 
 #ifdef __cplusplus
 }

@@ -1,19 +1,27 @@
-# The RTL chip (rtl/chip/: tessera_chip_top = controller + hostif + DMA engine + tiles), its
-# Verilator harness (sim/chip_rtl/, C API sim/include/tsim_chip.h) and its tests. The model is
-# declared here rather than in sim/chip_rtl/ because it needs CTRL_RTL and TILE_RTL, which
-# sim/ctrl/ and sim/tile_rtl/ define (module.mk files are included in sorted order).
-CHIP_RTL := $(CTRL_RTL) $(TILE_RTL) rtl/chip/tchip_hostif.sv rtl/chip/tchip_tilereg.sv rtl/chip/tchip_dma.sv \
-            rtl/chip/tessera_chip_top.sv
-$(eval $(call vmodel,chip,tessera_chip_top,$(CHIP_RTL)))
+# The RTL chip (rtl/chip/: tessera_chip_top = tchip_uncore + Tiles x ttile_top), its Verilator
+# harness (sim/chip_rtl/, C API sim/include/tsim_chip.h) and its tests. The harness simulates the
+# uncore as one model and each tile as one instance of the tile model of sim/tile_rtl/ (so the tile
+# is compiled once for the tile tests and the chip), wired as tessera_chip_top wires them. Declared
+# here because it needs CTRL_RTL and TILE_RTL (module.mk files are included in sorted order).
+CHIP_UNCORE_RTL := $(CTRL_RTL) rtl/chip/tchip_hostif.sv rtl/chip/tchip_tilereg.sv rtl/chip/tchip_dma.sv \
+                   rtl/chip/tchip_uncore.sv
+CHIP_RTL := $(CHIP_UNCORE_RTL) $(TILE_RTL) rtl/chip/tessera_chip_top.sv
+$(eval $(call vmodel,uncore,tchip_uncore,$(CHIP_UNCORE_RTL)))
 CHIP_EMPTY :=
 CHIP_SPACE := $(CHIP_EMPTY) $(CHIP_EMPTY)
 CHIP_COMMA := ,
 LINT_TOPS  += tessera_chip_top:$(subst $(CHIP_SPACE),$(CHIP_COMMA),$(strip $(CHIP_RTL)))
 SYNTH_TOPS += tessera_chip_top:$(subst $(CHIP_SPACE),$(CHIP_COMMA),$(strip $(CHIP_RTL)))
 
+# The harness includes both models' headers (an explicit rule: the vmodel pattern rule knows one).
+$(O)/obj/sim/chip_rtl/chip_model.vl_uncore.o: sim/chip_rtl/chip_model.cpp $(VMODEL_uncore_LIB) $(VMODEL_tile_LIB)
+	@mkdir -p $(@D)
+	@echo "  CXX      $<"
+	@$(CXX) $(VL_CXXFLAGS) $(INCLUDES) $(DEFS) -I$(O)/vl/uncore -I$(O)/vl/tile -MMD -MP -c $< -o $@
+
 # The harness: link these to use sim/include/tsim_chip.h.
-CHIP_RTL_MODEL := $(O)/obj/sim/chip_rtl/chip_model.vl_chip.o $(VMODEL_chip_LIB) $(VL_RT) $(TSIM_ELF_OBJS) \
-                  $(TSIM_DRAM_OBJS)
+CHIP_RTL_MODEL := $(O)/obj/sim/chip_rtl/chip_model.vl_uncore.o $(VMODEL_uncore_LIB) $(VMODEL_tile_LIB) $(VL_RT) \
+                  $(TSIM_ELF_OBJS) $(TSIM_DRAM_OBJS)
 
 # Bare-metal firmware run on the RTL chip by the tests.
 CHIPRTL_FW := dma tile trap
@@ -25,16 +33,13 @@ $(eval $(call ctest,chip_rtl,$(O)/obj/tests/chip_rtl/test_chip_rtl.o $(CHIP_RTL_
   $(SPARSE_OBJS) $(TNUM_OBJS)))
 SUITE_chip_rtl_DEPS += $(foreach t,$(CHIPRTL_FW),$(O)/fw/test_chiprtl_$(t).elf)
 
-# Verilating the default preset's chip (4 tiles of 16 lanes) and compiling it takes tens of minutes
-# on two cores, so make test runs the suite on the small preset's chip (a few minutes), built by a
-# sub-make in $(BUILD)/small. The default chip still builds on request:
-# make $(BUILD)/default/tests/chip_rtl (and its firmware), then run it.
-ifneq ($(PRESET),small)
-CHIPRTL_SMALL := $(BUILD)/small/tests/chip_rtl
-SUITE_chip_rtl_CMD  := $(CHIPRTL_SMALL)
-SUITE_chip_rtl_DEPS := chip-rtl-small
-.PHONY: chip-rtl-small
-chip-rtl-small:
-	@$(MAKE) --no-print-directory PRESET=small $(CHIPRTL_SMALL) \
-	  $(foreach t,$(CHIPRTL_FW),$(BUILD)/small/fw/test_chiprtl_$(t).elf)
-endif
+# The rtl backend of libtessera (host/lib/backend_rtl.c) and the chip it drives, in build/bin/tessera.
+$(O)/obj/host/lib/backend_rtl.o: CFLAGS += -Ifirmware/sched
+TESSERA_OBJS += $(O)/obj/host/lib/backend_rtl.o
+TESSERA_LIBS += $(O)/obj/sim/chip_rtl/chip_model.vl_uncore.o $(VMODEL_uncore_LIB) $(VMODEL_tile_LIB) $(VL_RT)
+
+# The same training job on the rtl and cmodel backends, bit for bit (tests/chip_rtl/test_mlp_rtl.c).
+$(O)/obj/tests/chip_rtl/test_mlp_rtl.o: CFLAGS += -DTESSERA_FW_ELF='"$(TESSERA_FW_ELF_PATH)"' -Ihost/train
+$(eval $(call ctest,mlp_rtl,$(O)/obj/tests/chip_rtl/test_mlp_rtl.o $(O)/obj/host/lib/backend_rtl.o $(TRAIN_OBJS) \
+  $(NNREF_OBJS) $(TDEV_LIB_OBJS) $(CHIP_RTL_MODEL)))
+$(O)/tests/mlp_rtl: | $(O)/fw/tessera_fw.elf
