@@ -49,9 +49,11 @@ static uint32_t kernel_code(uint32_t kernel) {
    TESSERA_TILE_KERNEL_EPI_SCALE_MASK | TESSERA_TILE_KERNEL_CAST_BF16_MASK)
 
 /* Micro-ops of a vector program (docs/tile.md, "Vector unit"): `fixed` issued once, `per_col`
- * once per column of the row. The fwd epilogue's depend on its flags. */
+ * once per column of the row, `serial` once per column and run row (the cross-row chains of
+ * layernorm_bwd: issued for one entry only, rows in increasing order). The fwd epilogue's depend
+ * on its flags. */
 struct vprog {
-  uint32_t fixed, per_col;
+  uint32_t fixed, per_col, serial;
 };
 
 static struct vprog vector_program(uint32_t code, uint32_t kernel) {
@@ -62,29 +64,31 @@ static struct vprog vector_program(uint32_t code, uint32_t kernel) {
     if (kernel & TESSERA_TILE_KERNEL_EPI_GELU_MASK) n += 1;
     if (kernel & TESSERA_TILE_KERNEL_EPI_RESIDUAL_MASK) n += 2;
     if (kernel & TESSERA_TILE_KERNEL_CAST_BF16_MASK) n += 2;
-    return (struct vprog){0, n};
+    return (struct vprog){0, n, 0};
   }
-  case TESSERA_TILE_KERNEL_GELU_FWD: return (struct vprog){0, 3};
-  case TESSERA_TILE_KERNEL_GELU_BWD: return (struct vprog){0, 17};
-  case TESSERA_TILE_KERNEL_ADD: return (struct vprog){0, 4};
-  case TESSERA_TILE_KERNEL_SCALE: return (struct vprog){0, 3};
-  case TESSERA_TILE_KERNEL_SOFTMAX_FWD: return (struct vprog){2, 11};
-  case TESSERA_TILE_KERNEL_SOFTMAX_BWD: return (struct vprog){1, 9};
-  case TESSERA_TILE_KERNEL_LAYERNORM_FWD: return (struct vprog){12, 12};
-  case TESSERA_TILE_KERNEL_XENT_FWD: return (struct vprog){21, 7};
-  case TESSERA_TILE_KERNEL_XENT_BWD: return (struct vprog){3, 12};
-  default: return (struct vprog){5, 25}; /* adamw */
+  case TESSERA_TILE_KERNEL_GELU_FWD: return (struct vprog){0, 3, 0};
+  case TESSERA_TILE_KERNEL_GELU_BWD: return (struct vprog){0, 17, 0};
+  case TESSERA_TILE_KERNEL_ADD: return (struct vprog){0, 4, 0};
+  case TESSERA_TILE_KERNEL_SCALE: return (struct vprog){0, 3, 0};
+  case TESSERA_TILE_KERNEL_SOFTMAX_FWD: return (struct vprog){2, 11, 0};
+  case TESSERA_TILE_KERNEL_SOFTMAX_BWD: return (struct vprog){1, 9, 0};
+  case TESSERA_TILE_KERNEL_LAYERNORM_FWD: return (struct vprog){12, 12, 0};
+  case TESSERA_TILE_KERNEL_XENT_FWD: return (struct vprog){21, 7, 0};
+  case TESSERA_TILE_KERNEL_XENT_BWD: return (struct vprog){3, 12, 0};
+  case TESSERA_TILE_KERNEL_LAYERNORM_BWD: return (struct vprog){6, 19, 8};
+  default: return (struct vprog){5, 25, 0}; /* adamw */
   }
 }
 
 /* Adds a vector program's cycles: every issue slot is held max(tpl, TEX_VEC_HOLD) cycles, and the
  * run ends one cycle after its last issue. Hold cycles past the fullest lane's rows and that last
- * cycle are memory stalls (the linear kernels' convention). */
-static void vector_cost(struct vprog pr, uint32_t cols, uint32_t tpl, struct ttile_counters *c) {
+ * cycle are memory stalls (the linear kernels' convention); a serial micro-op issues in the first
+ * cycle of its hold only. */
+static void vector_cost(struct vprog pr, uint32_t cols, uint32_t ntok, uint32_t tpl, struct ttile_counters *c) {
   uint64_t hold = tpl > TEX_VEC_HOLD ? tpl : TEX_VEC_HOLD;
-  uint64_t uops = pr.fixed + (uint64_t)pr.per_col * cols;
-  c->busy += uops * hold + 1;
-  c->stall_memory += uops * (hold - tpl) + 1;
+  uint64_t uops = pr.fixed + (uint64_t)pr.per_col * cols, ser = (uint64_t)pr.serial * cols * ntok;
+  c->busy += (uops + ser) * hold + 1;
+  c->stall_memory += uops * (hold - tpl) + ser * (hold - 1) + 1;
 }
 
 /* A range of region words [off, off + len). */
@@ -269,7 +273,7 @@ static int exec_linear(struct ttile_state *ts, const struct ttile_desc *d, uint3
     ttile_cm_run_cost(&st, code == TESSERA_TILE_KERNEL_FWD ? TTILE_FWD : code == TESSERA_TILE_KERNEL_BWD_DATA ? TTILE_BWD_DATA : TTILE_BWD_WEIGHT,
                       0, ng, d->tpl, c);
     c->macs = nnz * m;
-    if (code == TESSERA_TILE_KERNEL_FWD && (d->kernel & EPI_FLAGS)) vector_cost(vector_program(code, d->kernel), n, d->tpl, c);
+    if (code == TESSERA_TILE_KERNEL_FWD && (d->kernel & EPI_FLAGS)) vector_cost(vector_program(code, d->kernel), n, d->ntok, d->tpl, c);
   }
   free(x);
   free_stream(&st, wv);
@@ -307,6 +311,14 @@ static int vector_check(const struct ttile_state *ts, const struct ttile_desc *d
   case TESSERA_TILE_KERNEL_XENT_FWD:
     if (!span_fits(a, kn) || d->off_c >= kn || d->off_d >= kn) return TEX_RANGE;
     break;
+  case TESSERA_TILE_KERNEL_LAYERNORM_BWD: {
+    /* C holds xh between the row pass and the cross-row chains, so it is apart from A, B and the
+     * statistics; gamma, dgamma, dbeta: 3 cols words at param. */
+    struct span sp[2] = {a, b}, stats = {d->off_d, 2};
+    if (!spans_ok(sp, 2, kn) || !span_fits(cc, kn) || !span_fits(stats, kn) || !param_ok(d, 3 * cols)) return TEX_RANGE;
+    if (spans_meet(cc, a) || spans_meet(cc, b) || spans_meet(cc, stats)) return TEX_RANGE;
+    break;
+  }
   default: { /* adamw */
     struct span sp[5] = {a, b, cc, dd, {d->param, cols}};
     if (!spans_ok(sp, 5, kn)) return TEX_RANGE;
@@ -327,6 +339,35 @@ static int32_t causal_offset(const struct ttile_desc *d, uint32_t r) {
   if (o < -1) o = -1;
   if (o > (int64_t)d->cols) o = d->cols;
   return (int32_t)o;
+}
+
+/* layernorm_bwd: tvec_layernorm_bwd_inv (RN(1/cols) from s1) over the run's rows in increasing order, once per lane l: row
+ * r's dx with the gamma copy of its lane (r mod L), and lane l's copies of dgamma and dbeta
+ * (param + cols, param + 2 cols) as the chains' starting values: every lane runs the cross-row
+ * chains on the same rows, each on its own copy. */
+static int layernorm_bwd(struct ttile_state *ts, const struct ttile_desc *d) {
+  uint32_t m = d->ntok, cols = d->cols;
+  size_t mc = (size_t)m * cols;
+  uint32_t *dy = malloc(sizeof *dy * (3 * mc + 2 * (size_t)m + 2 * (size_t)cols));
+  if (!dy) return -1;
+  uint32_t *x = dy + mc, *dx = x + mc, *mean = dx + mc, *rstd = mean + m, *dg = rstd + m, *db = dg + cols;
+  for (uint32_t r = 0; r < m; r++) {
+    memcpy(x + (size_t)r * cols, region(ts, d, r, d->off_a), sizeof *x * cols);
+    memcpy(dy + (size_t)r * cols, region(ts, d, r, d->off_b), sizeof *dy * cols);
+    mean[r] = *region(ts, d, r, d->off_d);
+    rstd[r] = *region(ts, d, r, d->off_d + 1);
+  }
+  for (uint32_t l = 0; l < L; l++) {
+    uint32_t *bank = ts->bank[l];
+    memcpy(dg, &bank[d->param + cols], sizeof *dg * cols);
+    memcpy(db, &bank[d->param + 2 * cols], sizeof *db * cols);
+    tvec_layernorm_bwd_inv(dy, x, mean, rstd, &bank[d->param], d->s[1], dx, dg, db, m, cols);
+    for (uint32_t r = l; r < m; r += L) memcpy(region(ts, d, r, d->off_c), dx + (size_t)r * cols, sizeof *dx * cols);
+    memcpy(&bank[d->param + cols], dg, sizeof *dg * cols);
+    memcpy(&bank[d->param + 2 * cols], db, sizeof *db * cols);
+  }
+  free(dy);
+  return 0;
 }
 
 static int exec_vector(struct ttile_state *ts, const struct ttile_desc *d, uint32_t code, struct ttile_counters *c) {
@@ -394,6 +435,8 @@ static int exec_vector(struct ttile_state *ts, const struct ttile_desc *d, uint3
       memcpy(region(ts, d, r, d->off_b), to, bytes);
       break;
     }
+    case TESSERA_TILE_KERNEL_LAYERNORM_BWD:
+      break; /* below: the cross-row chains need every row */
     default: { /* adamw: stores in the RTL's order w, m, v, bf16 copy (identical spans: the last wins) */
       struct tvec_adamw hp = {.lr = d->s[0], .beta1 = d->s[1], .beta2 = d->s[2], .eps = d->s[3], .weight_decay = d->s[4]};
       memcpy(tb, region(ts, d, r, d->off_b), bytes);
@@ -409,7 +452,8 @@ static int exec_vector(struct ttile_state *ts, const struct ttile_desc *d, uint3
     }
   }
   free(t), free(wb);
-  vector_cost(vector_program(code, d->kernel), cols, d->tpl, c);
+  if (code == TESSERA_TILE_KERNEL_LAYERNORM_BWD && layernorm_bwd(ts, d)) return -1;
+  vector_cost(vector_program(code, d->kernel), cols, d->ntok, d->tpl, c);
   return TEX_OK;
 }
 

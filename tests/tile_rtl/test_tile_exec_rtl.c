@@ -161,7 +161,7 @@ static void vector(uint32_t code, uint32_t flags, uint32_t m, uint32_t cols, int
   if (!junk)
     for (uint32_t o = 0; o < 4; o++) fill(ts, tpl, kn, 1 + o * (cols + 1), cols, o == 3 && code == KERNEL(ADAMW) ? 0.01f : range);
   for (uint32_t l = 0; l < L; l++)
-    for (uint32_t c = 0; c < 2 * cols; c++) ts->bank[l][d.param + c] = rnd_f(1.5f);
+    for (uint32_t c = 0; c < 3 * cols; c++) ts->bank[l][d.param + c] = rnd_f(1.5f);
   switch (code) {
   case KERNEL(SCALE):
   case KERNEL(XENT_BWD):
@@ -173,6 +173,9 @@ static void vector(uint32_t code, uint32_t flags, uint32_t m, uint32_t cols, int
     break;
   case KERNEL(LAYERNORM_FWD):
     d.s[0] = f2u(1e-5f), d.s[1] = tvec_recip_u32(cols), d.off_c = 2 * cols + 3;
+    break;
+  case KERNEL(LAYERNORM_BWD): /* mean, rstd at D, D + 1; dgamma, dbeta after gamma */
+    d.s[1] = tvec_recip_u32(cols);
     break;
   case KERNEL(ADAMW):
     d.s[0] = f2u(1e-3f), d.s[1] = f2u(0.9f), d.s[2] = f2u(0.999f), d.s[3] = f2u(1e-8f), d.s[4] = f2u(0.01f);
@@ -210,6 +213,8 @@ static void vector_kernels(void **state) {
     vector(code, 0, 1, 3, 0, 1);
   }
   vector(KERNEL(ADD), 0, 11 * L - 3, 5, 0, 0); /* hold 11 */
+  vector(KERNEL(LAYERNORM_BWD), 0, 10 * L + 1, 2, 0, 0); /* hold 11, the cross-row chains over 41+ rows */
+  vector(KERNEL(LAYERNORM_BWD), 0, 3 * L + 2, S + 3, 0, 0);
   vector(KERNEL(GELU_BWD), 0, 10 * L, 3, 1, 0);
 }
 
@@ -239,6 +244,16 @@ static void refused(void **state) {
   d = add, d.kernel = KERNEL(LAYERNORM_FWD), d.param = 5, assert_int_equal(compare(ts, &d, "param in the regions"), 3);
   d = add, d.kernel = KERNEL(LAYERNORM_FWD), d.param = 80, d.off_c = 9, assert_int_equal(compare(ts, &d, "stats on A"), 3);
   d = add, d.kernel = KERNEL(ADAMW), d.off_d = 30, d.param = 25, assert_int_equal(compare(ts, &d, "adamw param on C"), 3);
+  struct ttile_desc lb = {.kernel = KERNEL(LAYERNORM_BWD), .kn = kn, .ntok = m, .tpl = tpl, .cols = 10, .off_a = 0,
+                          .off_b = 10, .off_c = 20, .off_d = 30, .param = tpl * kn};
+  d = lb, assert_int_equal(compare(ts, &d, "layernorm_bwd"), 0);
+  d = lb, d.off_c = 0, assert_int_equal(compare(ts, &d, "layernorm_bwd C on A"), 3);
+  d = lb, d.off_c = 19, assert_int_equal(compare(ts, &d, "layernorm_bwd C over B"), 3);
+  d = lb, d.off_d = 29, assert_int_equal(compare(ts, &d, "layernorm_bwd stats on C"), 3);
+  d = lb, d.off_d = 39, assert_int_equal(compare(ts, &d, "layernorm_bwd stats past the region"), 3);
+  d = lb, d.param = tpl * kn - 1, assert_int_equal(compare(ts, &d, "layernorm_bwd param in the regions"), 3);
+  d = lb, d.param = BANK - 29, assert_int_equal(compare(ts, &d, "layernorm_bwd dbeta past the bank"), 3);
+  d = lb, d.param = BANK - 30, assert_int_equal(compare(ts, &d, "layernorm_bwd dbeta at the bank's end"), 0);
   /* Labels: code 4 after the first section, nothing written; a valid run with the same words. */
   struct ttile_desc xe = {.kernel = KERNEL(XENT_FWD), .kn = kn, .ntok = m, .tpl = tpl, .cols = 10, .off_a = 0,
                           .off_b = 10, .off_c = 30, .off_d = 31};
