@@ -452,7 +452,8 @@ module ttile_top #(
   endfunction
 
   // A serial section runs its micro-ops once per column and run row r = 0 .. ntok-1 in turn
-  // (rows inner), issued for entry 0 only: its region loads read row r's word (entry r div L) and
+  // (rows inner), issued for entry 0 only and held 9 cycles (the numerics latency, whatever tpl
+  // is): its region loads read row r's word (entry r div L) and
   // hand the word of lane r mod L to every lane; its param loads and stores are each lane's own
   // words, and its stores write every lane. layernorm_bwd's cross-row chains.
   function automatic logic vser(input logic [4:0] code, input logic [2:0] sn);
@@ -807,7 +808,7 @@ module ttile_top #(
       vc_d = '0;
       ve_d = '0;
       vr_d = '0;
-    end else if (ve_q == vhold_q - (Aw+1)'(1)) begin
+    end else if (ve_q == (sec_ser ? (Aw+1)'(8) : vhold_q - (Aw+1)'(1))) begin
       ve_d = '0;
       if (vn_q + 6'd1 < sec_len) begin
         vn_d = vn_q + 6'd1;

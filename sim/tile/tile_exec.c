@@ -82,13 +82,13 @@ static struct vprog vector_program(uint32_t code, uint32_t kernel) {
 
 /* Adds a vector program's cycles: every issue slot is held max(tpl, TEX_VEC_HOLD) cycles, and the
  * run ends one cycle after its last issue. Hold cycles past the fullest lane's rows and that last
- * cycle are memory stalls (the linear kernels' convention); a serial micro-op issues in the first
- * cycle of its hold only. */
+ * cycle are memory stalls (the linear kernels' convention). A serial micro-op is issued once and
+ * held TEX_VEC_HOLD cycles whatever tpl is. */
 static void vector_cost(struct vprog pr, uint32_t cols, uint32_t ntok, uint32_t tpl, struct ttile_counters *c) {
   uint64_t hold = tpl > TEX_VEC_HOLD ? tpl : TEX_VEC_HOLD;
   uint64_t uops = pr.fixed + (uint64_t)pr.per_col * cols, ser = (uint64_t)pr.serial * cols * ntok;
-  c->busy += (uops + ser) * hold + 1;
-  c->stall_memory += uops * (hold - tpl) + ser * (hold - 1) + 1;
+  c->busy += uops * hold + ser * TEX_VEC_HOLD + 1;
+  c->stall_memory += uops * (hold - tpl) + ser * (TEX_VEC_HOLD - 1) + 1;
 }
 
 /* A range of region words [off, off + len). */

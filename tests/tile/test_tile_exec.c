@@ -265,7 +265,7 @@ static void check_vector(const struct vcase *vc) {
   uint32_t *a = rows_of(m, cols, vc->code == KERNEL(SOFTMAX_FWD) || vc->code >= KERNEL(XENT_FWD) ? 6.0f : 3.0f);
   uint32_t *b = rows_of(m, cols, 2.0f), *c = rows_of(m, cols, 1.0f), *dd = rows_of(m, cols, 1.0f);
   uint32_t *out = calloc(cnt + 1, 4), *out2 = calloc(cnt + 1, 4), *lab = calloc(m, 4), *scal = calloc(2 * (size_t)m + 1, 4);
-  uint32_t *par = rows_of(2, cols, 1.5f);
+  uint32_t *par = rows_of(3, cols, 1.5f);
   dma_to_bank(ts, vc->oa, stride, 0, m, cols, a);
   struct ttile_state *want = NULL;
   switch (vc->code) {
@@ -314,6 +314,23 @@ static void check_vector(const struct vcase *vc) {
       want->bank[r % L][(r / L) * kn + vc->oc + 1] = scal[m + r];
     }
     break;
+  case KERNEL(LAYERNORM_BWD): {
+    /* x, dY and the statistics of the forward; gamma, and dgamma, dbeta holding earlier sums
+     * (every lane the same copies, as DMA broadcasts them). */
+    d.s[1] = tvec_recip_u32(cols);
+    tvec_layernorm_fwd(a, par, par + cols, f2u(1e-5f), out, scal, scal + m, m, cols);
+    dma_to_bank(ts, vc->ob, stride, 0, m, cols, b);
+    for (uint32_t r = 0; r < m; r++) {
+      ts->bank[r % L][(r / L) * kn + vc->od] = scal[r];
+      ts->bank[r % L][(r / L) * kn + vc->od + 1] = scal[m + r];
+    }
+    for (uint32_t i = 0; i < 3; i++) dma_broadcast(ts, vc->param + i * cols, cols, par + i * cols);
+    tvec_layernorm_bwd(b, a, scal, scal + m, par, out, par + cols, par + 2 * cols, m, cols);
+    want = state_copy(ts), dma_to_bank(want, vc->oc, stride, 0, m, cols, out);
+    dma_broadcast(want, vc->param + cols, cols, par + cols);
+    dma_broadcast(want, vc->param + 2 * cols, cols, par + 2 * cols);
+    break;
+  }
   case KERNEL(XENT_FWD):
   case KERNEL(XENT_BWD):
     for (uint32_t r = 0; r < m; r++) lab[r] = rnd() % cols;
@@ -374,6 +391,7 @@ static void vector_kernels(void **state) {
         vc.oc = 2 * cols + 3, vc.od = 2 * cols + 4; /* one word each */
       if (code == KERNEL(ADAMW)) vc.kn = kn = 5 * cols + 5, vc.param = 4 * cols + 5;
       if (code == KERNEL(LAYERNORM_FWD) && vc.param + 2 * cols > BANK) continue;
+      if (code == KERNEL(LAYERNORM_BWD) && vc.param + 3 * cols > BANK) continue;
       check_vector(&vc);
       /* In place where the kernel allows it (the result over its first operand). */
       if (code == KERNEL(GELU_FWD) || code == KERNEL(SCALE) || code == KERNEL(SOFTMAX_FWD) || code == KERNEL(XENT_BWD) ||
@@ -432,7 +450,7 @@ static void errors(void **state) {
   struct ttile_desc d = add;
   assert_int_equal(ttile_cm_exec(ts, &d, &c), 0); /* the reference descriptor runs */
 
-  d.kernel = TESSERA_TILE_KERNEL_COUNT, expect_code(ts, &d, 2, "kernel 13");
+  d.kernel = TESSERA_TILE_KERNEL_COUNT, expect_code(ts, &d, 2, "the first unknown kernel");
   d.kernel = TESSERA_TILE_KERNEL_CODE_MASK, expect_code(ts, &d, 2, "kernel 31");
 
   d = add, d.ntok = 0, expect_code(ts, &d, 3, "ntok 0");
@@ -455,6 +473,17 @@ static void errors(void **state) {
   d = ln, d.param = BANK - 2 * cols + 1, expect_code(ts, &d, 3, "param beyond the bank");
   d = ln, d.off_c = 9, expect_code(ts, &d, 3, "stats over A");
   d = ln, d.off_c = kn - 1, expect_code(ts, &d, 3, "stats beyond the region");
+
+  struct ttile_desc lb = {.kernel = KERNEL(LAYERNORM_BWD), .kn = kn, .ntok = m, .tpl = tpl, .cols = cols, .off_a = 0,
+                          .off_b = 10, .off_c = 20, .off_d = 30, .param = tpl * kn, .s = {0, tvec_recip_u32(cols)}};
+  d = lb, assert_int_equal(ttile_cm_exec(ts, &d, &c), 0);
+  d = lb, d.off_b = 0, assert_int_equal(ttile_cm_exec(ts, &d, &c), 0); /* dY = x: the same words are fine */
+  d = lb, d.off_c = 0, expect_code(ts, &d, 3, "layernorm_bwd dX over x");
+  d = lb, d.off_c = 11, expect_code(ts, &d, 3, "layernorm_bwd dX over dY");
+  d = lb, d.off_d = 29, expect_code(ts, &d, 3, "layernorm_bwd stats over dX");
+  d = lb, d.off_d = kn - 1, expect_code(ts, &d, 3, "layernorm_bwd stats beyond the region");
+  d = lb, d.param = tpl * kn - 1, expect_code(ts, &d, 3, "layernorm_bwd param inside the regions");
+  d = lb, d.param = BANK - 3 * cols + 1, expect_code(ts, &d, 3, "layernorm_bwd dbeta beyond the bank");
 
   /* Labels: valid rows hold labels < cols except one. */
   struct ttile_desc xe = {.kernel = KERNEL(XENT_FWD), .kn = kn, .ntok = m, .tpl = tpl, .cols = cols, .off_a = 0,
