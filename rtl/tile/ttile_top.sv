@@ -139,7 +139,8 @@ module ttile_top #(
   localparam logic [4:0] CXentBwd   = 5'(tessera_map_pkg::TileKernelXentBwd);
   localparam logic [4:0] CAdamw     = 5'(tessera_map_pkg::TileKernelAdamw);
   localparam logic [4:0] CLnBwd     = 5'(tessera_map_pkg::TileKernelLayernormBwd);
-  localparam logic [4:0] CCount     = 5'(tessera_map_pkg::TileKernelLayernormBwd + 1);
+  localparam logic [4:0] CEmbBwd    = 5'(tessera_map_pkg::TileKernelEmbedBwd);
+  localparam logic [4:0] CCount     = 5'(tessera_map_pkg::TileKernelEmbedBwd + 1);
 
   // --- Descriptor registers ------------------------------------------------------------------------
   state_e         state_q, state_d;
@@ -296,6 +297,10 @@ module ttile_top #(
         CXentFwd: begin
           chk_bad = chk_bad || !fits(w_oa, w_cols, w_kn) || w_oc >= w_kn || w_od >= w_kn;
         end
+        CEmbBwd: begin  // the table rows at A; k ids, then k dY rows of cols words at param
+          chk_bad = chk_bad || !fits(w_oa, w_cols, w_kn) || w_k == 64'd0 || w_par < w_reg ||
+                    w_par + w_k + w_k * w_cols > 64'(BankWords);
+        end
         CLnBwd: begin  // C (xh, then dX) apart from A, B and the statistics; gamma, dgamma, dbeta at param
           chk_bad = chk_bad || !fits(w_oa, w_cols, w_kn) || !fits(w_ob, w_cols, w_kn) || clash(w_oa, w_ob, w_cols) ||
                     !fits(w_oc, w_cols, w_kn) || !fits(w_od, 64'd2, w_kn) || meets(w_oc, w_cols, w_oa, w_cols) ||
@@ -345,7 +350,8 @@ module ttile_top #(
   // Load / store bases: region offsets A..D, k (Y), absolute param, param + cols and param + 2 cols,
   // region param.
   localparam logic [3:0]  BA = 4'd0, BB = 4'd1, BC = 4'd2, BD = 4'd3, BY = 4'd4, BPar = 4'd5, BPar2 = 4'd6,
-                          BPreg = 4'd7, BPar3 = 4'd8;
+                          BPreg = 4'd7, BPar3 = 4'd8, BId = 4'd9, BDy = 4'd10;
+  // BId: param + t, token t's id; BDy: param + k + t * cols, token t's dY row (embed_bwd).
   // Constants (source 32 + id).
   localparam logic [5:0]  KZero = 6'd32, KOne = 6'd33, KHalf = 6'd34, KTwo = 6'd35, KK0 = 6'd36, KHK0 = 6'd37,
                           KK1 = 6'd38, K3K1 = 6'd39, KLn2 = 6'd40, KP11 = 6'd41, KP9 = 6'd42, KP7 = 6'd43,
@@ -437,6 +443,14 @@ module ttile_top #(
           default: vsec = '0;
         endcase
       end
+      CEmbBwd: begin
+        unique case (sn)
+          3'd0: vsec = {1'b1, 1'b0, 6'd1, 6'd0};
+          3'd1: vsec = {1'b1, 1'b0, 6'd1, 6'd1};
+          3'd2: vsec = {1'b1, 1'b1, 6'd5, 6'd2};
+          default: vsec = '0;
+        endcase
+      end
       CLnBwd: begin
         unique case (sn)
           3'd0: vsec = {1'b1, 1'b0, 6'd4, 6'd0};
@@ -458,6 +472,12 @@ module ttile_top #(
   // words, and its stores write every lane. layernorm_bwd's cross-row chains.
   function automatic logic vser(input logic [4:0] code, input logic [2:0] sn);
     vser = code == CLnBwd && sn == 3'd3;
+  endfunction
+
+  // A token section runs its micro-ops once per token t = 0 .. k-1 in turn (inside the column
+  // loop when it has one): embed_bwd's id check (section 0) and its accumulation (section 2).
+  function automatic logic vtsec(input logic [4:0] code, input logic [2:0] sn);
+    vtsec = code == CEmbBwd && (sn == 3'd0 || sn == 3'd2);
   endfunction
 
   // The fwd epilogue's micro-ops, those of the flags set ({cast, residual, gelu, bias}),
@@ -645,6 +665,17 @@ module ttile_top #(
           default: vuop = u_st(R7, BB, 1'b0);
         endcase
       end
+      CEmbBwd: begin
+        unique case (pc)
+          6'd0:  vuop = u_ld(XR, BId, 1'b0);                                       // id, checked
+          6'd1:  vuop = u_sp(XMov, R2, KZero, KZero, PAll);                        // the last id's check
+          6'd2:  vuop = u_ld(R1, BA, 1'b0);                                        // the row's sum
+          6'd3:  vuop = u_ld(R0, BDy, 1'b0);                                       // dy[t][c]
+          6'd4:  vuop = u_ld(XR, BId, 1'b0);                                       // id[t]
+          6'd5:  vuop = u_num(OAdd, R1, R1, R0, KZero, 1'b0, 1'b0, PLab);        // id[t] == row0 + r
+          default: vuop = u_st(R1, BA, 1'b0);
+        endcase
+      end
       CLnBwd: begin
         unique case (pc)
           6'd0:  vuop = u_sp(XMov, R1, KZero, KZero, PAll);                        // s1 = +0
@@ -777,6 +808,9 @@ module ttile_top #(
   logic [Aw:0]     vc_q, vc_d, ve_q, ve_d;
   logic [15:0]     vr_q, vr_d;  // serial section: the run row
   logic            sec_ser;
+  logic [Aw:0]     vt_q, vt_d;    // token section: the token
+  logic [Aw:0]     vtc_q, vtc_d;  // token section: t * cols
+  logic            sec_tok;
   logic            v_last, v_issue, v_abort;
   logic [SecW-1:0] sec_cur, sec_next;
   logic            sec_loops;
@@ -788,6 +822,7 @@ module ttile_top #(
   assign {sec_loops, sec_len, sec_start} = sec_cur[SecW-2:0];
   assign uop = vuop(vcode_q, vef_q, sec_start + vn_q);
   assign sec_ser = vser(vcode_q, vs_q);
+  assign sec_tok = vtsec(vcode_q, vs_q);
   assign v_issue = state_q == StVec && ve_q < tpl_q && !v_abort && (!sec_ser || ve_q == '0);
 
   always_comb begin
@@ -796,18 +831,22 @@ module ttile_top #(
     vc_d   = vc_q;
     ve_d   = ve_q;
     vr_d   = vr_q;
+    vt_d   = vt_q;
+    vtc_d  = vtc_q;
     v_last = 1'b0;
     // xent: the first cycle of section 1, when every label of section 0 is in the register files
     // (the last one 9 cycles after its issue): a label outside its row stops the run with code 4,
     // before anything is written.
-    v_abort = state_q == StVec && vs_q == 3'd1 && vn_q == '0 && vc_q == '0 && ve_q == '0 &&
-              (vcode_q == CXentFwd || vcode_q == CXentBwd) && |v_lerr;
+    v_abort = state_q == StVec && vn_q == '0 && vc_q == '0 && ve_q == '0 && vt_q == '0 && |v_lerr &&
+              (((vcode_q == CXentFwd || vcode_q == CXentBwd) && vs_q == 3'd1) || (vcode_q == CEmbBwd && vs_q == 3'd2));
     if (state_q != StVec) begin
       vs_d = '0;
       vn_d = '0;
       vc_d = '0;
       ve_d = '0;
       vr_d = '0;
+      vt_d = '0;
+      vtc_d = '0;
     end else if (ve_q == (sec_ser ? (Aw+1)'(8) : vhold_q - (Aw+1)'(1))) begin
       ve_d = '0;
       if (vn_q + 6'd1 < sec_len) begin
@@ -815,14 +854,22 @@ module ttile_top #(
       end else if (sec_ser && vr_q + 16'd1 < ntok_q) begin
         vn_d = '0;
         vr_d = vr_q + 16'd1;
+      end else if (sec_tok && vt_q + (Aw+1)'(1) < k_q) begin
+        vn_d  = '0;
+        vt_d  = vt_q + (Aw+1)'(1);
+        vtc_d = vtc_q + vcols_q;
       end else if (sec_loops && vc_q + (Aw+1)'(1) < vcols_q) begin
         vn_d = '0;
         vr_d = '0;
+        vt_d = '0;
+        vtc_d = '0;
         vc_d = vc_q + (Aw+1)'(1);
       end else if (sec_next[SecW-1] && vs_q != 3'd7) begin
         vn_d = '0;
         vc_d = '0;
         vr_d = '0;
+        vt_d = '0;
+        vtc_d = '0;
         vs_d = vs_q + 3'd1;
       end else begin
         v_last = 1'b1;
@@ -839,12 +886,16 @@ module ttile_top #(
       vc_q <= '0;
       ve_q <= '0;
       vr_q <= '0;
+      vt_q <= '0;
+      vtc_q <= '0;
     end else begin
       vs_q <= vs_d;
       vn_q <= vn_d;
       vc_q <= vc_d;
       ve_q <= ve_d;
       vr_q <= vr_d;
+      vt_q <= vt_d;
+      vtc_q <= vtc_d;
     end
   end
 
@@ -913,11 +964,13 @@ module ttile_top #(
       BPar:    v_sum = (Aw+2)'(param_q);
       BPar2:   v_sum = (Aw+2)'(param_q) + (Aw+2)'(vcols_q);
       BPar3:   v_sum = (Aw+2)'(param_q) + (Aw+2)'({vcols_q, 1'b0});
+      BId:     v_sum = (Aw+2)'(param_q) + (Aw+2)'(vt_q);
+      BDy:     v_sum = (Aw+2)'(param_q) + (Aw+2)'(k_q) + (Aw+2)'(vtc_q);
       default: v_sum = (Aw+2)'(v_tok) + (Aw+2)'(param_q);
     endcase
     // A serial section's region load hands lane (vr_q mod L)'s word to every lane.
-    v_bc = sec_ser && v_base != BPar && v_base != BPar2 && v_base != BPar3;
-    v_sum  = v_sum + (sec_loops ? (Aw+2)'(vc_q) : '0) + (Aw+2)'(v_imm);
+    v_bc = sec_ser && v_base != BPar && v_base != BPar2 && v_base != BPar3 && v_base != BId && v_base != BDy;
+    v_sum  = v_sum + ((sec_loops && v_base != BId) ? (Aw+2)'(vc_q) : '0) + (Aw+2)'(v_imm);
     v_addr = v_sum[Aw-1:0];
     for (int l = 0; l < Lanes; l++) begin
       v_on[l] = sec_ser || 32'(ve_q) * 32'(Lanes) + 32'(l) < 32'(ntok_q);
@@ -925,7 +978,7 @@ module ttile_top #(
     v_ka  = kval(v_sa, df_q, epis_q, s_flat);
     v_kb  = kval(v_sb, df_q, epis_q, s_flat);
     v_kc  = kval(v_sc, df_q, epis_q, s_flat);
-    v_col = 32'(vc_q);
+    v_col = (vcode_q == CEmbBwd) ? vrow0_q : 32'(vc_q);  // embed_bwd: ids compare with row0 + row
     v_lim = $signed({2'b00, vrow0_q}) + $signed({{2{s_q[1][31]}}, s_q[1]}) - $signed({2'b00, v_col});
   end
 
@@ -980,7 +1033,7 @@ module ttile_top #(
       x_clr   <= 1'b0;
     end else begin
       x_valid <= v_issue;
-      x_clr   <= state_q == StVec && vs_q == '0 && vn_q == '0 && vc_q == '0 && ve_q == '0;
+      x_clr   <= state_q == StVec && vs_q == '0 && vn_q == '0 && vc_q == '0 && ve_q == '0 && vt_q == '0;
     end
   end
 
@@ -1049,12 +1102,13 @@ module ttile_top #(
       .pred_i   (x_pred),
       .first_i  (x_first),
       .col_i    (x_col),
+      .lab_row_i(vcode_q == CEmbBwd),
       .causal_i (causal_q),
       .lim_i    (x_lim),
       .on_i     (x_on[l]),
       .st_data_o(v_st[32*l +: 32]),
       .clr_i    (x_clr),
-      .cols_i   (32'(vcols_q)),
+      .cols_i   ((vcode_q == CEmbBwd) ? s_q[0] : 32'(vcols_q)),  // embed_bwd: the vocabulary
       .label_err_o(v_lerr[l]),
       .ld_data_i(v_ld[32*l +: 32])
     );

@@ -50,10 +50,11 @@ static uint32_t kernel_code(uint32_t kernel) {
 
 /* Micro-ops of a vector program (docs/tile.md, "Vector unit"): `fixed` issued once, `per_col`
  * once per column of the row, `serial` once per column and run row (the cross-row chains of
- * layernorm_bwd: issued for one entry only, rows in increasing order). The fwd epilogue's depend
+ * layernorm_bwd: issued for one entry only, rows in increasing order), `per_tok` once per token
+ * of embed_bwd (k tokens) and `per_col_tok` once per column and token. The fwd epilogue's depend
  * on its flags. */
 struct vprog {
-  uint32_t fixed, per_col, serial;
+  uint32_t fixed, per_col, serial, per_tok, per_col_tok;
 };
 
 static struct vprog vector_program(uint32_t code, uint32_t kernel) {
@@ -64,19 +65,20 @@ static struct vprog vector_program(uint32_t code, uint32_t kernel) {
     if (kernel & TESSERA_TILE_KERNEL_EPI_GELU_MASK) n += 1;
     if (kernel & TESSERA_TILE_KERNEL_EPI_RESIDUAL_MASK) n += 2;
     if (kernel & TESSERA_TILE_KERNEL_CAST_BF16_MASK) n += 2;
-    return (struct vprog){0, n, 0};
+    return (struct vprog){0, n, 0, 0, 0};
   }
-  case TESSERA_TILE_KERNEL_GELU_FWD: return (struct vprog){0, 3, 0};
-  case TESSERA_TILE_KERNEL_GELU_BWD: return (struct vprog){0, 17, 0};
-  case TESSERA_TILE_KERNEL_ADD: return (struct vprog){0, 4, 0};
-  case TESSERA_TILE_KERNEL_SCALE: return (struct vprog){0, 3, 0};
-  case TESSERA_TILE_KERNEL_SOFTMAX_FWD: return (struct vprog){2, 11, 0};
-  case TESSERA_TILE_KERNEL_SOFTMAX_BWD: return (struct vprog){1, 9, 0};
-  case TESSERA_TILE_KERNEL_LAYERNORM_FWD: return (struct vprog){12, 12, 0};
-  case TESSERA_TILE_KERNEL_XENT_FWD: return (struct vprog){21, 7, 0};
-  case TESSERA_TILE_KERNEL_XENT_BWD: return (struct vprog){3, 12, 0};
-  case TESSERA_TILE_KERNEL_LAYERNORM_BWD: return (struct vprog){6, 19, 8};
-  default: return (struct vprog){5, 25, 0}; /* adamw */
+  case TESSERA_TILE_KERNEL_GELU_FWD: return (struct vprog){0, 3, 0, 0, 0};
+  case TESSERA_TILE_KERNEL_GELU_BWD: return (struct vprog){0, 17, 0, 0, 0};
+  case TESSERA_TILE_KERNEL_ADD: return (struct vprog){0, 4, 0, 0, 0};
+  case TESSERA_TILE_KERNEL_SCALE: return (struct vprog){0, 3, 0, 0, 0};
+  case TESSERA_TILE_KERNEL_SOFTMAX_FWD: return (struct vprog){2, 11, 0, 0, 0};
+  case TESSERA_TILE_KERNEL_SOFTMAX_BWD: return (struct vprog){1, 9, 0, 0, 0};
+  case TESSERA_TILE_KERNEL_LAYERNORM_FWD: return (struct vprog){12, 12, 0, 0, 0};
+  case TESSERA_TILE_KERNEL_XENT_FWD: return (struct vprog){21, 7, 0, 0, 0};
+  case TESSERA_TILE_KERNEL_XENT_BWD: return (struct vprog){3, 12, 0, 0, 0};
+  case TESSERA_TILE_KERNEL_LAYERNORM_BWD: return (struct vprog){6, 19, 8, 0, 0};
+  case TESSERA_TILE_KERNEL_EMBED_BWD: return (struct vprog){1, 0, 0, 1, 5};
+  default: return (struct vprog){5, 25, 0, 0, 0}; /* adamw */
   }
 }
 
@@ -84,9 +86,12 @@ static struct vprog vector_program(uint32_t code, uint32_t kernel) {
  * run ends one cycle after its last issue. Hold cycles past the fullest lane's rows and that last
  * cycle are memory stalls (the linear kernels' convention). A serial micro-op is issued once and
  * held TEX_VEC_HOLD cycles whatever tpl is. */
-static void vector_cost(struct vprog pr, uint32_t cols, uint32_t ntok, uint32_t tpl, struct ttile_counters *c) {
+static void vector_cost(struct vprog pr, uint32_t cols, uint32_t ntok, uint32_t tpl, uint32_t ktok,
+                        struct ttile_counters *c) {
   uint64_t hold = tpl > TEX_VEC_HOLD ? tpl : TEX_VEC_HOLD;
-  uint64_t uops = pr.fixed + (uint64_t)pr.per_col * cols, ser = (uint64_t)pr.serial * cols * ntok;
+  uint64_t uops = pr.fixed + (uint64_t)pr.per_col * cols + (uint64_t)pr.per_tok * ktok +
+                  (uint64_t)pr.per_col_tok * cols * ktok;
+  uint64_t ser = (uint64_t)pr.serial * cols * ntok;
   c->busy += uops * hold + ser * TEX_VEC_HOLD + 1;
   c->stall_memory += uops * (hold - tpl) + ser * (TEX_VEC_HOLD - 1) + 1;
 }
@@ -273,7 +278,7 @@ static int exec_linear(struct ttile_state *ts, const struct ttile_desc *d, uint3
     ttile_cm_run_cost(&st, code == TESSERA_TILE_KERNEL_FWD ? TTILE_FWD : code == TESSERA_TILE_KERNEL_BWD_DATA ? TTILE_BWD_DATA : TTILE_BWD_WEIGHT,
                       0, ng, d->tpl, c);
     c->macs = nnz * m;
-    if (code == TESSERA_TILE_KERNEL_FWD && (d->kernel & EPI_FLAGS)) vector_cost(vector_program(code, d->kernel), n, d->ntok, d->tpl, c);
+    if (code == TESSERA_TILE_KERNEL_FWD && (d->kernel & EPI_FLAGS)) vector_cost(vector_program(code, d->kernel), n, d->ntok, d->tpl, 0, c);
   }
   free(x);
   free_stream(&st, wv);
@@ -310,6 +315,15 @@ static int vector_check(const struct ttile_state *ts, const struct ttile_desc *d
   }
   case TESSERA_TILE_KERNEL_XENT_FWD:
     if (!span_fits(a, kn) || d->off_c >= kn || d->off_d >= kn) return TEX_RANGE;
+    break;
+  case TESSERA_TILE_KERNEL_EMBED_BWD: /* the table rows at A; k ids then k dY rows at param */
+    if (!span_fits(a, kn) || !d->k || d->param < d->tpl * kn ||
+        (uint64_t)d->param + d->k + (uint64_t)d->k * cols > BANK)
+      return TEX_RANGE;
+    /* Every lane holding a row loads its copy of the ids first; one >= s0 stops the run. */
+    for (uint32_t l = 0; l < L && l < d->ntok; l++)
+      for (uint32_t t = 0; t < d->k; t++)
+        if (ts->bank[l][d->param + t] >= d->s[0]) return TEX_LABEL;
     break;
   case TESSERA_TILE_KERNEL_LAYERNORM_BWD: {
     /* C holds xh between the row pass and the cross-row chains, so it is apart from A, B and the
@@ -367,6 +381,30 @@ static int layernorm_bwd(struct ttile_state *ts, const struct ttile_desc *d) {
     memcpy(&bank[d->param + 2 * cols], db, sizeof *db * cols);
   }
   free(dy);
+  return 0;
+}
+
+/* embed_bwd: run row r is table row row0 + r. Lane l runs tvec_embedding_bwd on its copies of the
+ * ids and dY rows over a table of its rows' slice plus one row that every id outside the slice
+ * goes to: each of its rows takes the dY rows of its tokens in increasing token order. */
+static int embed_bwd(struct ttile_state *ts, const struct ttile_desc *d) {
+  uint32_t m = d->k, cols = d->cols, nt = d->ntok;
+  uint32_t *ids = malloc(sizeof *ids * m), *tab = malloc(sizeof *tab * ((size_t)nt + 1) * cols);
+  if (!ids || !tab) {
+    free(ids), free(tab);
+    return -1;
+  }
+  for (uint32_t l = 0; l < L && l < nt; l++) {
+    const uint32_t *bank = ts->bank[l];
+    for (uint32_t t = 0; t < m; t++) {
+      uint64_t rel = (uint64_t)bank[d->param + t] - d->row0; /* wraps for ids below row0 */
+      ids[t] = rel < nt ? (uint32_t)rel : nt;
+    }
+    for (uint32_t r = l; r < nt; r += L) memcpy(tab + (size_t)r * cols, region(ts, d, r, d->off_a), sizeof *tab * cols);
+    tvec_embedding_bwd(&bank[d->param + m], ids, tab, m, nt + 1, cols);
+    for (uint32_t r = l; r < nt; r += L) memcpy(region(ts, d, r, d->off_a), tab + (size_t)r * cols, sizeof *tab * cols);
+  }
+  free(ids), free(tab);
   return 0;
 }
 
@@ -436,7 +474,8 @@ static int exec_vector(struct ttile_state *ts, const struct ttile_desc *d, uint3
       break;
     }
     case TESSERA_TILE_KERNEL_LAYERNORM_BWD:
-      break; /* below: the cross-row chains need every row */
+    case TESSERA_TILE_KERNEL_EMBED_BWD:
+      break; /* below: every row at once */
     default: { /* adamw: stores in the RTL's order w, m, v, bf16 copy (identical spans: the last wins) */
       struct tvec_adamw hp = {.lr = d->s[0], .beta1 = d->s[1], .beta2 = d->s[2], .eps = d->s[3], .weight_decay = d->s[4]};
       memcpy(tb, region(ts, d, r, d->off_b), bytes);
@@ -453,7 +492,8 @@ static int exec_vector(struct ttile_state *ts, const struct ttile_desc *d, uint3
   }
   free(t), free(wb);
   if (code == TESSERA_TILE_KERNEL_LAYERNORM_BWD && layernorm_bwd(ts, d)) return -1;
-  vector_cost(vector_program(code, d->kernel), cols, d->ntok, d->tpl, c);
+  if (code == TESSERA_TILE_KERNEL_EMBED_BWD && embed_bwd(ts, d)) return -1;
+  vector_cost(vector_program(code, d->kernel), cols, d->ntok, d->tpl, d->k, c);
   return TEX_OK;
 }
 
@@ -474,12 +514,14 @@ int ttile_cm_exec(struct ttile_state *st, const struct ttile_desc *d, struct tti
     memset(ctr, 0, sizeof *ctr);
     ctr->cycles = ctr->busy = 1;
     if (rc == TEX_LABEL) {
-      /* The vector unit runs its first section (load the labels, clear the sum: two micro-ops)
-       * and stops in the next cycle, when every label is in, before anything is written; one
-       * more cycle ends the run. */
+      /* The vector unit runs its first section (xent: load the labels, clear the sum: two
+       * micro-ops; embed_bwd: load each of the k ids, then one more micro-op) and stops in the
+       * next cycle, when every label is in, before anything is written; one more cycle ends the
+       * run. */
       uint64_t hold = d->tpl > TEX_VEC_HOLD ? d->tpl : TEX_VEC_HOLD;
-      ctr->cycles = ctr->busy = 2 * hold + 2;
-      ctr->stall_memory = 2 * (hold - d->tpl) + 1;
+      uint64_t n = code == TESSERA_TILE_KERNEL_EMBED_BWD ? (uint64_t)d->k + 1 : 2;
+      ctr->cycles = ctr->busy = n * hold + 2;
+      ctr->stall_memory = n * (hold - d->tpl) + 1;
     }
     return rc;
   }
