@@ -50,7 +50,7 @@ static void help(FILE *f) {
           "Vector-unit kernels (functional model against float64, docs/vector-kernels.md; --backend rtl also runs\n"
           "the tile's vector unit, RTL and cmodel, and checks both against the functional model bit for bit):\n"
           "  tessera kernel NAME [--m M] [--n N] [--v V] [--causal] [--step T] [--seed S] [--json] [--dump DIR]\n"
-          "                      [--backend cmodel|rtl] (rtl: not embedding_*)\n"
+          "                      [--backend cmodel|rtl] (rtl: not embedding_fwd, which is the DMA's gather)\n"
           "  NAME              gelu_fwd, gelu_bwd, softmax_fwd, softmax_bwd (--causal: row r sees columns <= r),\n"
           "                    layernorm_fwd, layernorm_bwd, cross_entropy_fwd, cross_entropy_bwd (rows of width\n"
           "                    --v), embedding_fwd, embedding_bwd (table of --v rows of width --n), adamw (--step)\n"
@@ -258,6 +258,69 @@ static int vk_tile_run(struct vk_tile *j, char *err, size_t errlen) {
   return rc;
 }
 
+/* embed_bwd on the tile (docs/chip.md, "Tile"): the table's rows are the run's rows, a slice of
+ * at most L x min(acc_depth, bank / 2 / n) of them per run (row0 = its first row), at region
+ * offset 0 (kn = n words); the tokens' ids and dY rows are broadcast after the regions, as many
+ * tokens per run as fit, chunks in token order (each run continues the sums of the one before).
+ * Every run on the cmodel and the RTL, states compared; the RTL's table goes to out [v][n]. */
+static int emb_tile_run(struct vk_tile *j, const uint32_t *dy, const uint32_t *ids, uint32_t v, uint32_t *out,
+                        char *err, size_t errlen) {
+  const uint32_t L = TESSERA_CFG_LANES, bank = TESSERA_CFG_LANE_BANK_WORDS, n = j->w, m = j->m;
+  uint32_t tmax = bank / 2 / n;
+  if (tmax > TESSERA_CFG_ACC_DEPTH) tmax = TESSERA_CFG_ACC_DEPTH;
+  if (!tmax || (bank - tmax * n) / (1 + n) == 0) {
+    snprintf(err, errlen, "a table row of %u words and a token's id and dY row do not fit a %u-word lane bank", n, bank);
+    return -2;
+  }
+  struct ttile_state *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+  if (!a || !b) {
+    free(a), free(b);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  memset(&j->cm, 0, sizeof j->cm), memset(&j->rtl, 0, sizeof j->rtl);
+  j->passes = 0, j->state_diffs = 0;
+  memset(out, 0, 4 * (size_t)v * n); /* dtable from +0 */
+  int rc = 0;
+  for (uint32_t row0 = 0; row0 < v && !rc; row0 += L * tmax) {
+    uint32_t nt = v - row0 < L * tmax ? v - row0 : L * tmax, tpl = (nt + L - 1) / L, par = tpl * n;
+    uint32_t mc = (bank - par) / (1 + n);
+    for (uint32_t t0 = 0; t0 < m && !rc; t0 += mc) {
+      uint32_t k = m - t0 < mc ? m - t0 : mc;
+      memset(a, 0, sizeof *a);
+      for (uint32_t r = 0; r < nt; r++)
+        memcpy(&a->bank[r % L][(size_t)(r / L) * n], out + (size_t)(row0 + r) * n, 4 * (size_t)n);
+      for (uint32_t l = 0; l < L; l++) {
+        memcpy(&a->bank[l][par], ids + t0, 4 * (size_t)k);
+        memcpy(&a->bank[l][par + k], dy + (size_t)t0 * n, 4 * (size_t)k * n);
+      }
+      struct ttile_desc d = {.kernel = TESSERA_TILE_KERNEL_EMBED_BWD, .kn = n, .ntok = nt, .tpl = tpl, .cols = n,
+                             .k = k, .param = par, .row0 = row0, .s = {v}};
+      memcpy(b, a, sizeof *a);
+      struct ttile_counters ca, cb;
+      int sa = ttile_cm_exec(a, &d, &ca), sb = ttile_rtl_exec(b, &d, &cb, NULL, err, errlen);
+      if (sb < 0) {
+        rc = -1;
+        break;
+      }
+      if (sa || sb) {
+        snprintf(err, errlen, "the tile refused pass %u: status %d (cmodel %d)", j->passes, sb, sa);
+        rc = -1;
+        break;
+      }
+      for (uint32_t l = 0; l < L; l++)
+        for (uint32_t w = 0; w < bank; w++) j->state_diffs += a->bank[l][w] != b->bank[l][w];
+      j->cm.cycles += ca.cycles, j->cm.stall_memory += ca.stall_memory;
+      j->rtl.cycles += cb.cycles, j->rtl.stall_memory += cb.stall_memory;
+      for (uint32_t r = 0; r < nt; r++)
+        memcpy(out + (size_t)(row0 + r) * n, &b->bank[r % L][(size_t)(r / L) * n], 4 * (size_t)n);
+      j->passes++;
+    }
+  }
+  free(a), free(b);
+  return rc;
+}
+
 static int run_vec(int argc, char **argv) {
   uint32_t m = 0, n = 0, v = 0, seed = 1, step = 1;
   int json = 0, causal = 0, vk = -1, have_m = 0, have_n = 0, have_v = 0, have_step = 0;
@@ -320,8 +383,9 @@ static int run_vec(int argc, char **argv) {
     return TESSERA_EXIT_USAGE;
   }
   const int use_rtl = !strcmp(backend, "rtl");
-  if (use_rtl && (vk == VK_EMB_FWD || vk == VK_EMB_BWD)) {
-    fprintf(stderr, ME ": no RTL implementation of %s yet (issue 5)\n", kn);
+  if (use_rtl && vk == VK_EMB_FWD) {
+    fprintf(stderr, ME ": embedding_fwd is not a tile kernel: the DMA's gather mode copies table rows by id into the "
+                    "lane banks (docs/chip.md, \"DMA\")\n");
     return TESSERA_EXIT_USAGE;
   }
   if (use_rtl && !ttile_rtl_exec) {
@@ -632,6 +696,8 @@ static int run_vec(int argc, char **argv) {
       tj.param = gb, tj.plen = 3 * n, tj.carry = gb + n, tj.carry_off = n, tj.carry_len = 2 * n;
       tj.out_off[0] = 2 * w;
       break;
+    case VK_EMB_BWD: /* emb_tile_run: dY = in[0] [m][n], the ids, the table [v][n] */
+      break;
     case VK_CE_FWD:
       tj.kernel = TESSERA_TILE_KERNEL_XENT_FWD, tj.kn = w + 2, tj.label = idx, tj.off[2] = w, tj.off[3] = w + 1;
       tj.out_off[0] = w + 1, tj.out_len[0] = 1;
@@ -652,7 +718,7 @@ static int run_vec(int argc, char **argv) {
     if (causal) tj.kernel |= TESSERA_TILE_KERNEL_CAUSAL_MASK;
     char terr[200] = "";
     double t1 = now_s();
-    int trc = vk_tile_run(&tj, terr, sizeof terr);
+    int trc = vk == VK_EMB_BWD ? emb_tile_run(&tj, I0, idx, v, tout, terr, sizeof terr) : vk_tile_run(&tj, terr, sizeof terr);
     wall_rtl = now_s() - t1;
     if (trc) {
       free(gb);
