@@ -465,11 +465,12 @@ module ttile_top #(
     endcase
   endfunction
 
-  // A serial section runs its micro-ops once per column and run row r = 0 .. ntok-1 in turn
-  // (rows inner), issued for entry 0 only and held 9 cycles (the numerics latency, whatever tpl
-  // is): its region loads read row r's word (entry r div L) and
-  // hand the word of lane r mod L to every lane; its param loads and stores are each lane's own
-  // words, and its stores write every lane. layernorm_bwd's cross-row chains.
+  // A serial section runs its micro-ops once per block of 9 columns and run row r = 0 .. ntok-1
+  // in turn (rows inner); each micro-op is held 9 cycles (the numerics latency, whatever tpl is)
+  // and issued in slot e for column 9 * block + e (while below cols) with register entry e: its
+  // region loads read row r's word (entry r div L) and hand the word of lane r mod L to every
+  // lane; its param loads and stores are each lane's own words, and its stores write every lane.
+  // layernorm_bwd's cross-row chains, one per column.
   function automatic logic vser(input logic [4:0] code, input logic [2:0] sn);
     vser = code == CLnBwd && sn == 3'd3;
   endfunction
@@ -823,7 +824,7 @@ module ttile_top #(
   assign uop = vuop(vcode_q, vef_q, sec_start + vn_q);
   assign sec_ser = vser(vcode_q, vs_q);
   assign sec_tok = vtsec(vcode_q, vs_q);
-  assign v_issue = state_q == StVec && ve_q < tpl_q && !v_abort && (!sec_ser || ve_q == '0);
+  assign v_issue = state_q == StVec && !v_abort && (sec_ser ? vc_q + ve_q < vcols_q : ve_q < tpl_q);
 
   always_comb begin
     vs_d   = vs_q;
@@ -858,12 +859,12 @@ module ttile_top #(
         vn_d  = '0;
         vt_d  = vt_q + (Aw+1)'(1);
         vtc_d = vtc_q + vcols_q;
-      end else if (sec_loops && vc_q + (Aw+1)'(1) < vcols_q) begin
+      end else if (sec_loops && vc_q + (sec_ser ? (Aw+1)'(9) : (Aw+1)'(1)) < vcols_q) begin
         vn_d = '0;
         vr_d = '0;
         vt_d = '0;
         vtc_d = '0;
-        vc_d = vc_q + (Aw+1)'(1);
+        vc_d = vc_q + (sec_ser ? (Aw+1)'(9) : (Aw+1)'(1));
       end else if (sec_next[SecW-1] && vs_q != 3'd7) begin
         vn_d = '0;
         vc_d = '0;
@@ -970,7 +971,8 @@ module ttile_top #(
     endcase
     // A serial section's region load hands lane (vr_q mod L)'s word to every lane.
     v_bc = sec_ser && v_base != BPar && v_base != BPar2 && v_base != BPar3 && v_base != BId && v_base != BDy;
-    v_sum  = v_sum + ((sec_loops && v_base != BId) ? (Aw+2)'(vc_q) : '0) + (Aw+2)'(v_imm);
+    v_sum  = v_sum + ((sec_loops && v_base != BId) ? (Aw+2)'(vc_q) : '0) + (sec_ser ? (Aw+2)'(ve_q) : '0) +
+             (Aw+2)'(v_imm);
     v_addr = v_sum[Aw-1:0];
     for (int l = 0; l < Lanes; l++) begin
       v_on[l] = sec_ser || 32'(ve_q) * 32'(Lanes) + 32'(l) < 32'(ntok_q);

@@ -49,8 +49,8 @@ static uint32_t kernel_code(uint32_t kernel) {
    TESSERA_TILE_KERNEL_EPI_SCALE_MASK | TESSERA_TILE_KERNEL_CAST_BF16_MASK)
 
 /* Micro-ops of a vector program (docs/tile.md, "Vector unit"): `fixed` issued once, `per_col`
- * once per column of the row, `serial` once per column and run row (the cross-row chains of
- * layernorm_bwd: issued for one entry only, rows in increasing order), `per_tok` once per token
+ * once per column of the row, `serial` once per block of 9 columns and run row (the cross-row
+ * chains of layernorm_bwd: rows in increasing order, a column per issue slot), `per_tok` once per token
  * of embed_bwd (k tokens) and `per_col_tok` once per column and token. The fwd epilogue's depend
  * on its flags. */
 struct vprog {
@@ -84,16 +84,16 @@ static struct vprog vector_program(uint32_t code, uint32_t kernel) {
 
 /* Adds a vector program's cycles: every issue slot is held max(tpl, TEX_VEC_HOLD) cycles, and the
  * run ends one cycle after its last issue. Hold cycles past the fullest lane's rows and that last
- * cycle are memory stalls (the linear kernels' convention). A serial micro-op is issued once and
- * held TEX_VEC_HOLD cycles whatever tpl is. */
+ * cycle are memory stalls (the linear kernels' convention). A serial micro-op is held TEX_VEC_HOLD
+ * cycles whatever tpl is and issued for each of its block's columns (9, the last block fewer). */
 static void vector_cost(struct vprog pr, uint32_t cols, uint32_t ntok, uint32_t tpl, uint32_t ktok,
                         struct ttile_counters *c) {
   uint64_t hold = tpl > TEX_VEC_HOLD ? tpl : TEX_VEC_HOLD;
   uint64_t uops = pr.fixed + (uint64_t)pr.per_col * cols + (uint64_t)pr.per_tok * ktok +
                   (uint64_t)pr.per_col_tok * cols * ktok;
-  uint64_t ser = (uint64_t)pr.serial * cols * ntok;
-  c->busy += uops * hold + ser * TEX_VEC_HOLD + 1;
-  c->stall_memory += uops * (hold - tpl) + ser * (TEX_VEC_HOLD - 1) + 1;
+  uint64_t blocks = ((uint64_t)cols + TEX_VEC_HOLD - 1) / TEX_VEC_HOLD, ser = (uint64_t)pr.serial * ntok;
+  c->busy += uops * hold + ser * blocks * TEX_VEC_HOLD + 1;
+  c->stall_memory += uops * (hold - tpl) + ser * (blocks * TEX_VEC_HOLD - cols) + 1;
 }
 
 /* A range of region words [off, off + len). */

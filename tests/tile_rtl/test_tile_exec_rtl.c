@@ -216,6 +216,7 @@ static void vector_kernels(void **state) {
   vector(KERNEL(ADD), 0, 11 * L - 3, 5, 0, 0); /* hold 11 */
   vector(KERNEL(LAYERNORM_BWD), 0, 10 * L + 1, 2, 0, 0); /* hold 11, the cross-row chains over 41+ rows */
   vector(KERNEL(LAYERNORM_BWD), 0, 3 * L + 2, S + 3, 0, 0);
+  vector(KERNEL(LAYERNORM_BWD), 0, 2 * L + 1, 20, 1, 0); /* the chains in blocks of 9, 9 and 2 columns */
   vector(KERNEL(GELU_BWD), 0, 10 * L, 3, 1, 0);
 }
 
