@@ -397,8 +397,8 @@ static int embed_bwd(struct ttile_state *ts, const struct ttile_desc *d) {
   for (uint32_t l = 0; l < L && l < nt; l++) {
     const uint32_t *bank = ts->bank[l];
     for (uint32_t t = 0; t < m; t++) {
-      uint64_t rel = (uint64_t)bank[d->param + t] - d->row0; /* wraps for ids below row0 */
-      ids[t] = rel < nt ? (uint32_t)rel : nt;
+      uint32_t rel = bank[d->param + t] - d->row0; /* the RTL's id == row0 + r, modulo 2^32 */
+      ids[t] = rel < nt ? rel : nt;
     }
     for (uint32_t r = l; r < nt; r += L) memcpy(tab + (size_t)r * cols, region(ts, d, r, d->off_a), sizeof *tab * cols);
     tvec_embedding_bwd(&bank[d->param + m], ids, tab, m, nt + 1, cols);

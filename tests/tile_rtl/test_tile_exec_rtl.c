@@ -239,7 +239,7 @@ static void embed(uint32_t v, uint32_t row0, uint32_t nt, uint32_t m, uint32_t c
     for (uint32_t l = 0; l < L; l++) ts->bank[l][d.param + m + a] = junk ? rnd() : x;
   }
   char what[128];
-  snprintf(what, sizeof what, "embed_bwd v=%u rows %u..%u m=%u cols=%u mode %d%s", v, row0, row0 + nt - 1, m, cols, mode,
+  snprintf(what, sizeof what, "embed_bwd v=%u rows %u..+%u m=%u cols=%u mode %d%s", v, row0, nt - 1, m, cols, mode,
            junk ? " bits" : "");
   assert_int_equal(compare(ts, &d, what), 0);
   free(ts);
@@ -254,6 +254,7 @@ static void embed_bwd(void **state) {
   embed(10 * L + 1, 0, 10 * L + 1, 3, 2, 0, 0);  /* hold 11 */
   embed(7, 0, 7, 9, 5, 0, 1);                    /* per-lane copies, bit patterns */
   embed(1, 0, 1, 1, 1, 0, 0);
+  embed(6, 0xfffffffeu, L + 1, 12, 3, 0, 0);     /* rows row0 + r modulo 2^32: rows 2.. are ids 0.. */
 }
 
 static void causal_softmax(void **state) {
