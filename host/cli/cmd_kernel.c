@@ -50,7 +50,7 @@ static void help(FILE *f) {
           "Vector-unit kernels (functional model against float64, docs/vector-kernels.md; --backend rtl also runs\n"
           "the tile's vector unit, RTL and cmodel, and checks both against the functional model bit for bit):\n"
           "  tessera kernel NAME [--m M] [--n N] [--v V] [--causal] [--step T] [--seed S] [--json] [--dump DIR]\n"
-          "                      [--backend cmodel|rtl] (rtl: not layernorm_bwd, embedding_*)\n"
+          "                      [--backend cmodel|rtl] (rtl: not embedding_fwd, which is the DMA's gather)\n"
           "  NAME              gelu_fwd, gelu_bwd, softmax_fwd, softmax_bwd (--causal: row r sees columns <= r),\n"
           "                    layernorm_fwd, layernorm_bwd, cross_entropy_fwd, cross_entropy_bwd (rows of width\n"
           "                    --v), embedding_fwd, embedding_bwd (table of --v rows of width --n), adamw (--step)\n"
@@ -180,8 +180,13 @@ struct vk_tile {
   const uint32_t *in[4];  /* [m][w] inputs at region offsets in_off */
   uint32_t in_off[4], nin;
   const uint32_t *label;  /* [m] at region offset off[2] (xent), or NULL */
+  const uint32_t *scal[2]; /* [m] at region offsets scal_off (layernorm_bwd: mean, rstd), or NULL */
+  uint32_t scal_off[2];
   const uint32_t *param;  /* broadcast vector of plen words after the regions (gamma and beta), or NULL */
   uint32_t plen;
+  /* Words param[carry_off .. carry_off + carry_len) are sums the next pass continues
+   * (layernorm_bwd: dgamma, dbeta): after each pass they are read back from lane 0 into carry. */
+  uint32_t *carry, carry_off, carry_len;
   uint32_t *out[3];       /* [m][out_len] results from region offset out_off */
   uint32_t out_off[3], out_len[3], nout;
   /* results */
@@ -215,11 +220,16 @@ static int vk_tile_run(struct vk_tile *j, char *err, size_t errlen) {
       uint32_t *reg = &a->bank[r % L][(size_t)(r / L) * j->kn];
       for (uint32_t q = 0; q < j->nin; q++) memcpy(reg + j->in_off[q], j->in[q] + (size_t)(base + r) * j->w, 4 * (size_t)j->w);
       if (j->label) reg[j->off[2]] = j->label[base + r];
+      for (uint32_t q = 0; q < 2; q++)
+        if (j->scal[q]) reg[j->scal_off[q]] = j->scal[q][base + r];
     }
     struct ttile_desc d = {.kernel = j->kernel, .kn = j->kn, .ntok = ntok, .tpl = tpl, .cols = j->w, .off_a = j->off[0],
                            .off_b = j->off[1], .off_c = j->off[2], .off_d = j->off[3], .row0 = base};
     d.param = j->param ? tpl * j->kn : j->param_reg;
-    for (uint32_t l = 0; l < L && j->param; l++) memcpy(&a->bank[l][d.param], j->param, 4 * (size_t)j->plen);
+    for (uint32_t l = 0; l < L && j->param; l++) {
+      memcpy(&a->bank[l][d.param], j->param, 4 * (size_t)j->plen);
+      if (j->carry) memcpy(&a->bank[l][d.param + j->carry_off], j->carry, 4 * (size_t)j->carry_len);
+    }
     memcpy(d.s, j->s, sizeof j->s);
     memcpy(b, a, sizeof *a);
     struct ttile_counters ca, cb;
@@ -241,7 +251,71 @@ static int vk_tile_run(struct vk_tile *j, char *err, size_t errlen) {
       for (uint32_t q = 0; q < j->nout; q++)
         memcpy(j->out[q] + (size_t)(base + r) * j->out_len[q], &b->bank[r % L][(size_t)(r / L) * j->kn + j->out_off[q]],
                4 * (size_t)j->out_len[q]);
+    if (j->carry) memcpy(j->carry, &b->bank[0][d.param + j->carry_off], 4 * (size_t)j->carry_len);
     j->passes++;
+  }
+  free(a), free(b);
+  return rc;
+}
+
+/* embed_bwd on the tile (docs/chip.md, "Tile"): the table's rows are the run's rows, a slice of
+ * at most L x min(acc_depth, bank / 2 / n) of them per run (row0 = its first row), at region
+ * offset 0 (kn = n words); the tokens' ids and dY rows are broadcast after the regions, as many
+ * tokens per run as fit, chunks in token order (each run continues the sums of the one before).
+ * Every run on the cmodel and the RTL, states compared; the RTL's table goes to out [v][n]. */
+static int emb_tile_run(struct vk_tile *j, const uint32_t *dy, const uint32_t *ids, uint32_t v, uint32_t *out,
+                        char *err, size_t errlen) {
+  const uint32_t L = TESSERA_CFG_LANES, bank = TESSERA_CFG_LANE_BANK_WORDS, n = j->w, m = j->m;
+  uint32_t tmax = bank / 2 / n;
+  if (tmax > TESSERA_CFG_ACC_DEPTH) tmax = TESSERA_CFG_ACC_DEPTH;
+  if (!tmax || (bank - tmax * n) / (1 + n) == 0) {
+    snprintf(err, errlen, "a table row of %u words and a token's id and dY row do not fit a %u-word lane bank", n, bank);
+    return -2;
+  }
+  struct ttile_state *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+  if (!a || !b) {
+    free(a), free(b);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  memset(&j->cm, 0, sizeof j->cm), memset(&j->rtl, 0, sizeof j->rtl);
+  j->passes = 0, j->state_diffs = 0;
+  memset(out, 0, 4 * (size_t)v * n); /* dtable from +0 */
+  int rc = 0;
+  for (uint32_t row0 = 0; row0 < v && !rc; row0 += L * tmax) {
+    uint32_t nt = v - row0 < L * tmax ? v - row0 : L * tmax, tpl = (nt + L - 1) / L, par = tpl * n;
+    uint32_t mc = (bank - par) / (1 + n);
+    for (uint32_t t0 = 0; t0 < m && !rc; t0 += mc) {
+      uint32_t k = m - t0 < mc ? m - t0 : mc;
+      memset(a, 0, sizeof *a);
+      for (uint32_t r = 0; r < nt; r++)
+        memcpy(&a->bank[r % L][(size_t)(r / L) * n], out + (size_t)(row0 + r) * n, 4 * (size_t)n);
+      for (uint32_t l = 0; l < L; l++) {
+        memcpy(&a->bank[l][par], ids + t0, 4 * (size_t)k);
+        memcpy(&a->bank[l][par + k], dy + (size_t)t0 * n, 4 * (size_t)k * n);
+      }
+      struct ttile_desc d = {.kernel = TESSERA_TILE_KERNEL_EMBED_BWD, .kn = n, .ntok = nt, .tpl = tpl, .cols = n,
+                             .k = k, .param = par, .row0 = row0, .s = {v}};
+      memcpy(b, a, sizeof *a);
+      struct ttile_counters ca, cb;
+      int sa = ttile_cm_exec(a, &d, &ca), sb = ttile_rtl_exec(b, &d, &cb, NULL, err, errlen);
+      if (sb < 0) {
+        rc = -1;
+        break;
+      }
+      if (sa || sb) {
+        snprintf(err, errlen, "the tile refused pass %u: status %d (cmodel %d)", j->passes, sb, sa);
+        rc = -1;
+        break;
+      }
+      for (uint32_t l = 0; l < L; l++)
+        for (uint32_t w = 0; w < bank; w++) j->state_diffs += a->bank[l][w] != b->bank[l][w];
+      j->cm.cycles += ca.cycles, j->cm.stall_memory += ca.stall_memory;
+      j->rtl.cycles += cb.cycles, j->rtl.stall_memory += cb.stall_memory;
+      for (uint32_t r = 0; r < nt; r++)
+        memcpy(out + (size_t)(row0 + r) * n, &b->bank[r % L][(size_t)(r / L) * n], 4 * (size_t)n);
+      j->passes++;
+    }
   }
   free(a), free(b);
   return rc;
@@ -309,8 +383,9 @@ static int run_vec(int argc, char **argv) {
     return TESSERA_EXIT_USAGE;
   }
   const int use_rtl = !strcmp(backend, "rtl");
-  if (use_rtl && (vk == VK_LN_BWD || vk == VK_EMB_FWD || vk == VK_EMB_BWD)) {
-    fprintf(stderr, ME ": no RTL implementation of %s yet (issue 5)\n", kn);
+  if (use_rtl && vk == VK_EMB_FWD) {
+    fprintf(stderr, ME ": embedding_fwd is not a tile kernel: the DMA's gather mode copies table rows by id into the "
+                    "lane banks (docs/chip.md, \"DMA\")\n");
     return TESSERA_EXIT_USAGE;
   }
   if (use_rtl && !ttile_rtl_exec) {
@@ -342,6 +417,7 @@ static int run_vec(int argc, char **argv) {
   const size_t big = mw > vn ? mw : vn;
   int rc = TESSERA_EXIT_FAIL;
   uint32_t *tout = NULL; /* the tile's results (--backend rtl) */
+  uint32_t *lnst = NULL; /* layernorm_bwd: the forward's mean [m] and rstd [m], for the tile */
   float *in[4] = {0}, *got = malloc(nout * sizeof *got), *extra = malloc((2 * (size_t)m + 1) * sizeof *extra);
   uint32_t *o = calloc(nout + 1, 4), *idx = calloc(m, 4), *tmp = calloc(big + 1, 4);
   double *r = calloc(nout + 1, 8), *b = calloc(nout + 1, 8), *aux = calloc(big + 2 * (size_t)m + 1, 8);
@@ -420,7 +496,7 @@ static int run_vec(int argc, char **argv) {
      * statistics the model's forward saved (so the reference sees the same mean and rstd). */
     const uint32_t eps = vk_f32(1e-5);
     double *ym = aux, *mm = aux + mw, *rr = aux + mw + m;
-    uint32_t *st = calloc(2 * (size_t)m + 1, 4);
+    uint32_t *st = lnst = calloc(2 * (size_t)m + 1, 4);
     if (!st) {
       fprintf(stderr, ME ": out of memory\n");
       goto out;
@@ -482,7 +558,7 @@ static int run_vec(int argc, char **argv) {
       ARR("mean.npy", extra, 1, m), ARR("rstd.npy", extra + m, 1, m), ARR("dX.npy", got, m, n);
       ARR("dgamma.npy", got + mw, 1, n), ARR("dbeta.npy", got + mw + n, 1, n);
     }
-    free(st);
+    if (vk == VK_LN_FWD) free(st), lnst = NULL;
     break;
   }
   case VK_CE_FWD:
@@ -584,7 +660,7 @@ static int run_vec(int argc, char **argv) {
   tout = use_rtl ? calloc(nout + 1, 4) : NULL;
   size_t tile_diffs = 0, first_diff = 0;
   if (use_rtl) {
-    uint32_t *gb = calloc(2 * (size_t)n + 1, 4);
+    uint32_t *gb = calloc(3 * (size_t)n + 1, 4);
     if (!tout || !gb) {
       free(gb);
       fprintf(stderr, ME ": out of memory\n");
@@ -612,6 +688,16 @@ static int run_vec(int argc, char **argv) {
       tj.out[1] = tout + mw, tj.out[2] = tout + mw + m, tj.out_off[1] = 2 * w, tj.out_off[2] = 2 * w + 1;
       tj.out_len[1] = tj.out_len[2] = 1;
       break;
+    case VK_LN_BWD: /* x, dY, dX at 0, w, 2w; mean, rstd at 3w, 3w + 1; gamma, dgamma, dbeta (from +0) at param */
+      tj.kernel = TESSERA_TILE_KERNEL_LAYERNORM_BWD, tj.kn = 3 * w + 2, tj.nin = 2, tj.in[1] = (const uint32_t *)in[3];
+      tj.in_off[1] = tj.off[1] = w, tj.off[2] = 2 * w, tj.off[3] = 3 * w, tj.s[1] = tvec_recip_u32(w);
+      tj.scal[0] = lnst, tj.scal[1] = lnst + m, tj.scal_off[0] = 3 * w, tj.scal_off[1] = 3 * w + 1;
+      memcpy(gb, I1, 4 * (size_t)n);
+      tj.param = gb, tj.plen = 3 * n, tj.carry = gb + n, tj.carry_off = n, tj.carry_len = 2 * n;
+      tj.out_off[0] = 2 * w;
+      break;
+    case VK_EMB_BWD: /* emb_tile_run: dY = in[0] [m][n], the ids, the table [v][n] */
+      break;
     case VK_CE_FWD:
       tj.kernel = TESSERA_TILE_KERNEL_XENT_FWD, tj.kn = w + 2, tj.label = idx, tj.off[2] = w, tj.off[3] = w + 1;
       tj.out_off[0] = w + 1, tj.out_len[0] = 1;
@@ -632,14 +718,16 @@ static int run_vec(int argc, char **argv) {
     if (causal) tj.kernel |= TESSERA_TILE_KERNEL_CAUSAL_MASK;
     char terr[200] = "";
     double t1 = now_s();
-    int trc = vk_tile_run(&tj, terr, sizeof terr);
+    int trc = vk == VK_EMB_BWD ? emb_tile_run(&tj, I0, idx, v, tout, terr, sizeof terr) : vk_tile_run(&tj, terr, sizeof terr);
     wall_rtl = now_s() - t1;
-    free(gb);
     if (trc) {
+      free(gb);
       fprintf(stderr, ME ": %s on the tile: %s\n", kn, terr);
       if (trc == -2) rc = TESSERA_EXIT_USAGE; /* the job does not fit the tile */
       goto out;
     }
+    if (vk == VK_LN_BWD) memcpy(tout + mw, gb + n, 8 * (size_t)n); /* dgamma, dbeta after the last pass */
+    free(gb);
     for (size_t a = 0; a < nout; a++)
       if (tout[a] != o[a] && !tile_diffs++) first_diff = a;
   }
@@ -704,7 +792,7 @@ static int run_vec(int argc, char **argv) {
   if (!tile_ok) fprintf(stderr, ME ": %s: the tile's results differ (rtl, cmodel, functional model)\n", kn);
   rc = err_ok && tile_ok ? TESSERA_EXIT_OK : TESSERA_EXIT_FAIL;
 out:
-  free(tout);
+  free(tout), free(lnst);
   for (int q = 0; q < 4; q++) free(in[q]);
   free(got), free(extra), free(o), free(idx), free(tmp), free(r), free(b), free(aux);
   return rc;

@@ -48,6 +48,8 @@ package tessera_map_pkg;
   localparam int unsigned TileKernelXentFwd = 10;
   localparam int unsigned TileKernelXentBwd = 11;
   localparam int unsigned TileKernelAdamw = 12;
+  localparam int unsigned TileKernelLayernormBwd = 13;
+  localparam int unsigned TileKernelEmbedBwd = 14;
 
   // Enum dma_kind: Endpoints of a DMA transfer (fields dma.ctrl.src_kind and dst_kind).
   localparam int unsigned DmaKindDram = 0;

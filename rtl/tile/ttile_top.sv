@@ -138,7 +138,9 @@ module ttile_top #(
   localparam logic [4:0] CXentFwd   = 5'(tessera_map_pkg::TileKernelXentFwd);
   localparam logic [4:0] CXentBwd   = 5'(tessera_map_pkg::TileKernelXentBwd);
   localparam logic [4:0] CAdamw     = 5'(tessera_map_pkg::TileKernelAdamw);
-  localparam logic [4:0] CCount     = 5'(tessera_map_pkg::TileKernelAdamw + 1);
+  localparam logic [4:0] CLnBwd     = 5'(tessera_map_pkg::TileKernelLayernormBwd);
+  localparam logic [4:0] CEmbBwd    = 5'(tessera_map_pkg::TileKernelEmbedBwd);
+  localparam logic [4:0] CCount     = 5'(tessera_map_pkg::TileKernelEmbedBwd + 1);
 
   // --- Descriptor registers ------------------------------------------------------------------------
   state_e         state_q, state_d;
@@ -295,6 +297,16 @@ module ttile_top #(
         CXentFwd: begin
           chk_bad = chk_bad || !fits(w_oa, w_cols, w_kn) || w_oc >= w_kn || w_od >= w_kn;
         end
+        CEmbBwd: begin  // the table rows at A; k ids, then k dY rows of cols words at param
+          chk_bad = chk_bad || !fits(w_oa, w_cols, w_kn) || w_k == 64'd0 || w_par < w_reg ||
+                    w_par + w_k + w_k * w_cols > 64'(BankWords);
+        end
+        CLnBwd: begin  // C (xh, then dX) apart from A, B and the statistics; gamma, dgamma, dbeta at param
+          chk_bad = chk_bad || !fits(w_oa, w_cols, w_kn) || !fits(w_ob, w_cols, w_kn) || clash(w_oa, w_ob, w_cols) ||
+                    !fits(w_oc, w_cols, w_kn) || !fits(w_od, 64'd2, w_kn) || meets(w_oc, w_cols, w_oa, w_cols) ||
+                    meets(w_oc, w_cols, w_ob, w_cols) || meets(w_oc, w_cols, w_od, 64'd2) ||
+                    w_par < w_reg || w_par + 3 * w_cols > 64'(BankWords);
+        end
         default: begin  // adamw: A, B, C, D and the bf16 copy at region offset param
           chk_bad = chk_bad || !fits(w_oa, w_cols, w_kn) || !fits(w_ob, w_cols, w_kn) || !fits(w_oc, w_cols, w_kn) ||
                     !fits(w_od, w_cols, w_kn) || !fits(w_par, w_cols, w_kn) ||
@@ -323,7 +335,7 @@ module ttile_top #(
   // A micro-op (UopW bits): kind, op, destination register, three sources (0..15 a register,
   // 32 + id a constant), sign flips of a and b, predicate, and for loads and stores the operand
   // base and a +1.
-  localparam int unsigned UopW = 38;
+  localparam int unsigned UopW = 39;
   localparam logic [1:0]  VNum = 2'd0;
   localparam logic [1:0]  VSp  = 2'd1;
   localparam logic [1:0]  VLd  = 2'd2;
@@ -335,9 +347,11 @@ module ttile_top #(
                           XLogfix = 4'd6;
   // Predicates.
   localparam logic [1:0]  PAll = 2'd0, PVal = 2'd1, PNval = 2'd2, PLab = 2'd3;
-  // Load / store bases: region offsets A..D, k (Y), absolute param and param + cols, region param.
-  localparam logic [2:0]  BA = 3'd0, BB = 3'd1, BC = 3'd2, BD = 3'd3, BY = 3'd4, BPar = 3'd5, BPar2 = 3'd6,
-                          BPreg = 3'd7;
+  // Load / store bases: region offsets A..D, k (Y), absolute param, param + cols and param + 2 cols,
+  // region param.
+  localparam logic [3:0]  BA = 4'd0, BB = 4'd1, BC = 4'd2, BD = 4'd3, BY = 4'd4, BPar = 4'd5, BPar2 = 4'd6,
+                          BPreg = 4'd7, BPar3 = 4'd8, BId = 4'd9, BDy = 4'd10;
+  // BId: param + t, token t's id; BDy: param + k + t * cols, token t's dY row (embed_bwd).
   // Constants (source 32 + id).
   localparam logic [5:0]  KZero = 6'd32, KOne = 6'd33, KHalf = 6'd34, KTwo = 6'd35, KK0 = 6'd36, KHK0 = 6'd37,
                           KK1 = 6'd38, K3K1 = 6'd39, KLn2 = 6'd40, KP11 = 6'd41, KP9 = 6'd42, KP7 = 6'd43,
@@ -350,16 +364,16 @@ module ttile_top #(
   function automatic logic [UopW-1:0] u_num(input logic [3:0] op, input logic [5:0] dst, input logic [5:0] sa,
                                             input logic [5:0] sb, input logic [5:0] sc, input logic na,
                                             input logic nb, input logic [1:0] pred);
-    u_num = {VNum, op, dst, sa, sb, sc, na, nb, pred, 3'd0, 1'b0};
+    u_num = {VNum, op, dst, sa, sb, sc, na, nb, pred, 4'd0, 1'b0};
   endfunction
   function automatic logic [UopW-1:0] u_sp(input logic [3:0] op, input logic [5:0] dst, input logic [5:0] sa,
                                            input logic [5:0] sb, input logic [1:0] pred);
-    u_sp = {VSp, op, dst, sa, sb, KZero, 1'b0, 1'b0, pred, 3'd0, 1'b0};
+    u_sp = {VSp, op, dst, sa, sb, KZero, 1'b0, 1'b0, pred, 4'd0, 1'b0};
   endfunction
-  function automatic logic [UopW-1:0] u_ld(input logic [5:0] dst, input logic [2:0] base, input logic imm);
+  function automatic logic [UopW-1:0] u_ld(input logic [5:0] dst, input logic [3:0] base, input logic imm);
     u_ld = {VLd, 4'd0, dst, KZero, KZero, KZero, 1'b0, 1'b0, PAll, base, imm};
   endfunction
-  function automatic logic [UopW-1:0] u_st(input logic [5:0] src, input logic [2:0] base, input logic imm);
+  function automatic logic [UopW-1:0] u_st(input logic [5:0] src, input logic [3:0] base, input logic imm);
     u_st = {VSt, 4'd0, 6'd0, src, KZero, KZero, 1'b0, 1'b0, PAll, base, imm};
   endfunction
 
@@ -429,8 +443,42 @@ module ttile_top #(
           default: vsec = '0;
         endcase
       end
+      CEmbBwd: begin
+        unique case (sn)
+          3'd0: vsec = {1'b1, 1'b0, 6'd1, 6'd0};
+          3'd1: vsec = {1'b1, 1'b0, 6'd1, 6'd1};
+          3'd2: vsec = {1'b1, 1'b1, 6'd5, 6'd2};
+          default: vsec = '0;
+        endcase
+      end
+      CLnBwd: begin
+        unique case (sn)
+          3'd0: vsec = {1'b1, 1'b0, 6'd4, 6'd0};
+          3'd1: vsec = {1'b1, 1'b1, 6'd9, 6'd4};
+          3'd2: vsec = {1'b1, 1'b0, 6'd2, 6'd13};
+          3'd3: vsec = {1'b1, 1'b1, 6'd8, 6'd15};
+          3'd4: vsec = {1'b1, 1'b1, 6'd10, 6'd23};
+          default: vsec = '0;
+        endcase
+      end
       default: vsec = '0;
     endcase
+  endfunction
+
+  // A serial section runs its micro-ops once per block of 9 columns and run row r = 0 .. ntok-1
+  // in turn (rows inner); each micro-op is held 9 cycles (the numerics latency, whatever tpl is)
+  // and issued in slot e for column 9 * block + e (while below cols) with register entry e: its
+  // region loads read row r's word (entry r div L) and hand the word of lane r mod L to every
+  // lane; its param loads and stores are each lane's own words, and its stores write every lane.
+  // layernorm_bwd's cross-row chains, one per column.
+  function automatic logic vser(input logic [4:0] code, input logic [2:0] sn);
+    vser = code == CLnBwd && sn == 3'd3;
+  endfunction
+
+  // A token section runs its micro-ops once per token t = 0 .. k-1 in turn (inside the column
+  // loop when it has one): embed_bwd's id check (section 0) and its accumulation (section 2).
+  function automatic logic vtsec(input logic [4:0] code, input logic [2:0] sn);
+    vtsec = code == CEmbBwd && (sn == 3'd0 || sn == 3'd2);
   endfunction
 
   // The fwd epilogue's micro-ops, those of the flags set ({cast, residual, gelu, bias}),
@@ -618,6 +666,54 @@ module ttile_top #(
           default: vuop = u_st(R7, BB, 1'b0);
         endcase
       end
+      CEmbBwd: begin
+        unique case (pc)
+          6'd0:  vuop = u_ld(XR, BId, 1'b0);                                       // id, checked
+          6'd1:  vuop = u_sp(XMov, R2, KZero, KZero, PAll);                        // the last id's check
+          6'd2:  vuop = u_ld(R1, BA, 1'b0);                                        // the row's sum
+          6'd3:  vuop = u_ld(R0, BDy, 1'b0);                                       // dy[t][c]
+          6'd4:  vuop = u_ld(XR, BId, 1'b0);                                       // id[t]
+          6'd5:  vuop = u_num(OAdd, R1, R1, R0, KZero, 1'b0, 1'b0, PLab);        // id[t] == row0 + r
+          default: vuop = u_st(R1, BA, 1'b0);
+        endcase
+      end
+      CLnBwd: begin
+        unique case (pc)
+          6'd0:  vuop = u_sp(XMov, R1, KZero, KZero, PAll);                        // s1 = +0
+          6'd1:  vuop = u_sp(XMov, R2, KZero, KZero, PAll);                        // s2 = +0
+          6'd2:  vuop = u_ld(R3, BD, 1'b0);                                        // mean
+          6'd3:  vuop = u_ld(R4, BD, 1'b1);                                        // rstd
+          6'd4:  vuop = u_ld(R0, BA, 1'b0);                                        // x
+          6'd5:  vuop = u_ld(R5, BB, 1'b0);                                        // dy
+          6'd6:  vuop = u_ld(R6, BPar, 1'b0);                                      // gamma
+          6'd7:  vuop = u_num(OAdd, R7, R0, R3, KZero, 1'b0, 1'b1, PAll);        // x - mean
+          6'd8:  vuop = u_num(OMul, R7, R7, R4, KZero, 1'b0, 1'b0, PAll);        // xh
+          6'd9:  vuop = u_num(OMul, R8, R5, R6, KZero, 1'b0, 1'b0, PAll);        // g
+          6'd10: vuop = u_num(OAdd, R1, R1, R8, KZero, 1'b0, 1'b0, PAll);        // s1
+          6'd11: vuop = u_num(OFma, R2, R8, R7, R2, 1'b0, 1'b0, PAll);           // s2
+          6'd12: vuop = u_st(R7, BC, 1'b0);                                        // xh to C
+          6'd13: vuop = u_num(OMul, R1, R1, KS1, KZero, 1'b0, 1'b0, PAll);       // m1
+          6'd14: vuop = u_num(OMul, R2, R2, KS1, KZero, 1'b0, 1'b0, PAll);       // m2
+          6'd15: vuop = u_ld(R9, BPar2, 1'b0);                                     // dgamma
+          6'd16: vuop = u_ld(R10, BPar3, 1'b0);                                    // dbeta
+          6'd17: vuop = u_ld(R11, BB, 1'b0);                                       // dy of row r
+          6'd18: vuop = u_ld(R12, BC, 1'b0);                                       // xh of row r
+          6'd19: vuop = u_num(OFma, R9, R11, R12, R9, 1'b0, 1'b0, PAll);         // dgamma
+          6'd20: vuop = u_num(OAdd, R10, R10, R11, KZero, 1'b0, 1'b0, PAll);     // dbeta
+          6'd21: vuop = u_st(R9, BPar2, 1'b0);
+          6'd22: vuop = u_st(R10, BPar3, 1'b0);
+          6'd23: vuop = u_ld(R0, BA, 1'b0);
+          6'd24: vuop = u_ld(R5, BB, 1'b0);
+          6'd25: vuop = u_ld(R6, BPar, 1'b0);
+          6'd26: vuop = u_num(OAdd, R7, R0, R3, KZero, 1'b0, 1'b1, PAll);
+          6'd27: vuop = u_num(OMul, R7, R7, R4, KZero, 1'b0, 1'b0, PAll);        // xh
+          6'd28: vuop = u_num(OMul, R8, R5, R6, KZero, 1'b0, 1'b0, PAll);        // g
+          6'd29: vuop = u_num(OFma, R13, R7, R2, R8, 1'b1, 1'b0, PAll);          // g - xh m2
+          6'd30: vuop = u_num(OAdd, R13, R13, R1, KZero, 1'b0, 1'b1, PAll);      // - m1
+          6'd31: vuop = u_num(OMul, R13, R13, R4, KZero, 1'b0, 1'b0, PAll);      // dx
+          default: vuop = u_st(R13, BC, 1'b0);
+        endcase
+      end
       CAdamw: begin
         unique case (pc)
           6'd0:  vuop = u_num(OFma, R4, KS0, KS4, KOne, 1'b1, 1'b0, PAll);         // cwd
@@ -711,6 +807,11 @@ module ttile_top #(
   logic [2:0]      vs_q, vs_d;
   logic [5:0]      vn_q, vn_d;
   logic [Aw:0]     vc_q, vc_d, ve_q, ve_d;
+  logic [15:0]     vr_q, vr_d;  // serial section: the run row
+  logic            sec_ser;
+  logic [Aw:0]     vt_q, vt_d;    // token section: the token
+  logic [Aw:0]     vtc_q, vtc_d;  // token section: t * cols
+  logic            sec_tok;
   logic            v_last, v_issue, v_abort;
   logic [SecW-1:0] sec_cur, sec_next;
   logic            sec_loops;
@@ -721,34 +822,55 @@ module ttile_top #(
   assign sec_next = vsec(vcode_q, vef_q, vs_q + 3'd1);
   assign {sec_loops, sec_len, sec_start} = sec_cur[SecW-2:0];
   assign uop = vuop(vcode_q, vef_q, sec_start + vn_q);
-  assign v_issue = state_q == StVec && ve_q < tpl_q && !v_abort;
+  assign sec_ser = vser(vcode_q, vs_q);
+  assign sec_tok = vtsec(vcode_q, vs_q);
+  assign v_issue = state_q == StVec && !v_abort && (sec_ser ? vc_q + ve_q < vcols_q : ve_q < tpl_q);
 
   always_comb begin
     vs_d   = vs_q;
     vn_d   = vn_q;
     vc_d   = vc_q;
     ve_d   = ve_q;
+    vr_d   = vr_q;
+    vt_d   = vt_q;
+    vtc_d  = vtc_q;
     v_last = 1'b0;
     // xent: the first cycle of section 1, when every label of section 0 is in the register files
     // (the last one 9 cycles after its issue): a label outside its row stops the run with code 4,
     // before anything is written.
-    v_abort = state_q == StVec && vs_q == 3'd1 && vn_q == '0 && vc_q == '0 && ve_q == '0 &&
-              (vcode_q == CXentFwd || vcode_q == CXentBwd) && |v_lerr;
+    v_abort = state_q == StVec && vn_q == '0 && vc_q == '0 && ve_q == '0 && vt_q == '0 && |v_lerr &&
+              (((vcode_q == CXentFwd || vcode_q == CXentBwd) && vs_q == 3'd1) || (vcode_q == CEmbBwd && vs_q == 3'd2));
     if (state_q != StVec) begin
       vs_d = '0;
       vn_d = '0;
       vc_d = '0;
       ve_d = '0;
-    end else if (ve_q == vhold_q - (Aw+1)'(1)) begin
+      vr_d = '0;
+      vt_d = '0;
+      vtc_d = '0;
+    end else if (ve_q == (sec_ser ? (Aw+1)'(8) : vhold_q - (Aw+1)'(1))) begin
       ve_d = '0;
       if (vn_q + 6'd1 < sec_len) begin
         vn_d = vn_q + 6'd1;
-      end else if (sec_loops && vc_q + (Aw+1)'(1) < vcols_q) begin
+      end else if (sec_ser && vr_q + 16'd1 < ntok_q) begin
         vn_d = '0;
-        vc_d = vc_q + (Aw+1)'(1);
+        vr_d = vr_q + 16'd1;
+      end else if (sec_tok && vt_q + (Aw+1)'(1) < k_q) begin
+        vn_d  = '0;
+        vt_d  = vt_q + (Aw+1)'(1);
+        vtc_d = vtc_q + vcols_q;
+      end else if (sec_loops && vc_q + (sec_ser ? (Aw+1)'(9) : (Aw+1)'(1)) < vcols_q) begin
+        vn_d = '0;
+        vr_d = '0;
+        vt_d = '0;
+        vtc_d = '0;
+        vc_d = vc_q + (sec_ser ? (Aw+1)'(9) : (Aw+1)'(1));
       end else if (sec_next[SecW-1] && vs_q != 3'd7) begin
         vn_d = '0;
         vc_d = '0;
+        vr_d = '0;
+        vt_d = '0;
+        vtc_d = '0;
         vs_d = vs_q + 3'd1;
       end else begin
         v_last = 1'b1;
@@ -764,11 +886,17 @@ module ttile_top #(
       vn_q <= '0;
       vc_q <= '0;
       ve_q <= '0;
+      vr_q <= '0;
+      vt_q <= '0;
+      vtc_q <= '0;
     end else begin
       vs_q <= vs_d;
       vn_q <= vn_d;
       vc_q <= vc_d;
       ve_q <= ve_d;
+      vr_q <= vr_d;
+      vt_q <= vt_d;
+      vtc_q <= vtc_d;
     end
   end
 
@@ -777,11 +905,12 @@ module ttile_top #(
   logic [3:0]        v_op;
   logic [5:0]        v_dst;
   logic [5:0]        v_sa, v_sb, v_sc;
-  logic              v_na, v_nb, v_imm;
-  logic [2:0]        v_base;
+  logic              v_na, v_nb, v_imm, v_bc;
+  logic [3:0]        v_base;
   logic [Aw+1:0]     v_sum;
   logic [Aw-1:0]     v_addr;
   logic [2*Aw+1:0]   v_tok;
+  logic [Aw:0]       v_ent;
   logic [Lanes-1:0]  v_on;
   logic [31:0]       v_ka, v_kb, v_kc, v_col;
   logic signed [33:0] v_lim;
@@ -824,7 +953,9 @@ module ttile_top #(
       s_flat[32*i +: 32] = s_q[i];
     end
     {v_kind, v_op, v_dst, v_sa, v_sb, v_sc, v_na, v_nb, v_pred, v_base, v_imm} = uop;
-    v_tok = ve_q * kn_q;
+    // A serial section addresses run row vr_q's region (entry vr_q div L).
+    v_ent = sec_ser ? (Aw+1)'(vr_q >> $clog2(Lanes)) : ve_q;
+    v_tok = v_ent * kn_q;
     unique case (v_base)
       BA:      v_sum = (Aw+2)'(v_tok) + (Aw+2)'(off_a_q);
       BB:      v_sum = (Aw+2)'(v_tok) + (Aw+2)'(off_b_q);
@@ -833,17 +964,23 @@ module ttile_top #(
       BY:      v_sum = (Aw+2)'(v_tok) + (Aw+2)'(k_q);
       BPar:    v_sum = (Aw+2)'(param_q);
       BPar2:   v_sum = (Aw+2)'(param_q) + (Aw+2)'(vcols_q);
+      BPar3:   v_sum = (Aw+2)'(param_q) + (Aw+2)'({vcols_q, 1'b0});
+      BId:     v_sum = (Aw+2)'(param_q) + (Aw+2)'(vt_q);
+      BDy:     v_sum = (Aw+2)'(param_q) + (Aw+2)'(k_q) + (Aw+2)'(vtc_q);
       default: v_sum = (Aw+2)'(v_tok) + (Aw+2)'(param_q);
     endcase
-    v_sum  = v_sum + (sec_loops ? (Aw+2)'(vc_q) : '0) + (Aw+2)'(v_imm);
+    // A serial section's region load hands lane (vr_q mod L)'s word to every lane.
+    v_bc = sec_ser && v_base != BPar && v_base != BPar2 && v_base != BPar3 && v_base != BId && v_base != BDy;
+    v_sum  = v_sum + ((sec_loops && v_base != BId) ? (Aw+2)'(vc_q) : '0) + (sec_ser ? (Aw+2)'(ve_q) : '0) +
+             (Aw+2)'(v_imm);
     v_addr = v_sum[Aw-1:0];
     for (int l = 0; l < Lanes; l++) begin
-      v_on[l] = 32'(ve_q) * 32'(Lanes) + 32'(l) < 32'(ntok_q);
+      v_on[l] = sec_ser || 32'(ve_q) * 32'(Lanes) + 32'(l) < 32'(ntok_q);
     end
     v_ka  = kval(v_sa, df_q, epis_q, s_flat);
     v_kb  = kval(v_sb, df_q, epis_q, s_flat);
     v_kc  = kval(v_sc, df_q, epis_q, s_flat);
-    v_col = 32'(vc_q);
+    v_col = (vcode_q == CEmbBwd) ? vrow0_q : 32'(vc_q);  // embed_bwd: ids compare with row0 + row
     v_lim = $signed({2'b00, vrow0_q}) + $signed({{2{s_q[1][31]}}, s_q[1]}) - $signed({2'b00, v_col});
   end
 
@@ -889,6 +1026,8 @@ module ttile_top #(
   logic signed [33:0] x_lim;
   logic [Lanes-1:0]  x_on;
   logic [Aw-1:0]     x_addr;
+  logic              x_bc;
+  logic [$clog2(Lanes)-1:0] x_bl;
 
   always_ff @(posedge clk_v or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -896,7 +1035,7 @@ module ttile_top #(
       x_clr   <= 1'b0;
     end else begin
       x_valid <= v_issue;
-      x_clr   <= state_q == StVec && vs_q == '0 && vn_q == '0 && vc_q == '0 && ve_q == '0;
+      x_clr   <= state_q == StVec && vs_q == '0 && vn_q == '0 && vc_q == '0 && ve_q == '0 && vt_q == '0;
     end
   end
 
@@ -919,23 +1058,32 @@ module ttile_top #(
     x_lim   <= v_lim;
     x_on    <= v_on;
     x_addr  <= v_addr;
+    x_bc    <= v_bc;
+    x_bl    <= vr_q[$clog2(Lanes)-1:0];
   end
 
   // A load's word arrives from the sub-bank it addressed in the next cycle.
+  logic                     v_bc_q;
+  logic [$clog2(Lanes)-1:0] v_bl_q;
+  logic [Lanes*32-1:0]      v_ldw;  // the addressed sub-bank's word, every lane
   always_ff @(posedge clk_i) begin
     v_sb_q <= x_addr[Sw-1:0];
+    v_bc_q <= x_bc;
+    v_bl_q <= x_bl;
+  end
+
+  always_comb begin
+    v_ldw = '0;
+    for (int s = 0; s < S; s++) begin
+      if (v_sb_q == Sw'(s)) begin
+        v_ldw = rdata[Lanes*32*s +: Lanes*32];
+      end
+    end
   end
 
 
   for (genvar l = 0; l < Lanes; l++) begin : g_vlane
-    always_comb begin
-      v_ld[32*l +: 32] = '0;
-      for (int s = 0; s < S; s++) begin
-        if (v_sb_q == Sw'(s)) begin
-          v_ld[32*l +: 32] = rdata[32*(s*Lanes+l) +: 32];
-        end
-      end
-    end
+    assign v_ld[32*l +: 32] = v_bc_q ? v_ldw[32*v_bl_q +: 32] : v_ldw[32*l +: 32];
 
     ttile_vlane #(.AccDepth(AccDepth), .AccW(AccW), .Lanes(Lanes), .Lane(l)) u_vlane (
       .clk_i    (clk_v),
@@ -956,12 +1104,13 @@ module ttile_top #(
       .pred_i   (x_pred),
       .first_i  (x_first),
       .col_i    (x_col),
+      .lab_row_i(vcode_q == CEmbBwd),
       .causal_i (causal_q),
       .lim_i    (x_lim),
       .on_i     (x_on[l]),
       .st_data_o(v_st[32*l +: 32]),
       .clr_i    (x_clr),
-      .cols_i   (32'(vcols_q)),
+      .cols_i   ((vcode_q == CEmbBwd) ? s_q[0] : 32'(vcols_q)),  // embed_bwd: the vocabulary
       .label_err_o(v_lerr[l]),
       .ld_data_i(v_ld[32*l +: 32])
     );

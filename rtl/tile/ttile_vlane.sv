@@ -12,8 +12,8 @@
 // Operand x (a, b, c): register src_x_i[3:0] when src_x_i[5] is low, else the shared constant
 // k_x_i (the tile resolves constant ids); neg_x_i flips its sign (exact).
 //
-// Labels (xent): a load into the label register of a row present (on_i) whose value is cols_i or
-// more sets label_err_o; clr_i (the program's first cycle) clears it.
+// Labels (xent; embed_bwd's token ids): a load into the label register of a row present (on_i)
+// whose value is cols_i or more sets label_err_o; clr_i (the program's first cycle) clears it.
 module ttile_vlane #(
   parameter int unsigned AccDepth = 64,
   parameter int unsigned AccW     = 6,
@@ -33,9 +33,10 @@ module ttile_vlane #(
   input  logic [5:0]        src_a_i, src_b_i, src_c_i,
   input  logic              neg_a_i, neg_b_i,
   input  logic [31:0]       k_a_i, k_b_i, k_c_i,
-  input  logic [1:0]        pred_i,     // 0 always, 1 causal-valid, 2 not causal-valid, 3 column == label
+  input  logic [1:0]        pred_i,     // 0 always, 1 causal-valid, 2 not causal-valid, 3 label == col (+ row)
   input  logic              first_i,    // column 0 (maxf)
-  input  logic [31:0]       col_i,      // the column, for the label predicate
+  input  logic [31:0]       col_i,      // the column (or row0 with lab_row_i), for the label predicate
+  input  logic              lab_row_i,  // predicate 3 compares the label with col_i + this lane's row
   input  logic              causal_i,
   input  logic signed [33:0] lim_i,     // row0 + s1 - column: row r keeps the column when r + lim >= 0
   input  logic              on_i,       // the row is one of the run's (r < ntok)
@@ -170,7 +171,7 @@ module ttile_vlane #(
       2'd0:    pred_ok = 1'b1;
       2'd1:    pred_ok = valid_col;
       2'd2:    pred_ok = !valid_col;
-      default: pred_ok = label == col_i;
+      default: pred_ok = label == (lab_row_i ? col_i + 32'(row) : col_i);
     endcase
   end
 

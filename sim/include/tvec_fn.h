@@ -67,6 +67,10 @@ void tvec_layernorm_fwd_inv(const uint32_t *x, const uint32_t *gamma, const uint
 void tvec_layernorm_bwd(const uint32_t *dy, const uint32_t *x, const uint32_t *mean, const uint32_t *rstd,
                         const uint32_t *gamma, uint32_t *dx, uint32_t *dgamma, uint32_t *dbeta, uint32_t rows,
                         uint32_t d);
+/* The same with invd = RN(1/d) given (the tile's layernorm_bwd takes it from its descriptor). */
+void tvec_layernorm_bwd_inv(const uint32_t *dy, const uint32_t *x, const uint32_t *mean, const uint32_t *rstd,
+                            const uint32_t *gamma, uint32_t invd, uint32_t *dx, uint32_t *dgamma, uint32_t *dbeta,
+                            uint32_t rows, uint32_t d);
 /* Per-token loss [m] = logsumexp(logits[t]) - logits[t][target[t]], logits [m][v]. */
 int tvec_cross_entropy_fwd(const uint32_t *logits, const uint32_t *target, uint32_t *loss, uint32_t m, uint32_t v);
 /* dlogits [m][v] = (softmax(logits[t]) - onehot(target[t])) * scale (scale = tvec_recip_u32(m) for

@@ -49,9 +49,12 @@ static uint32_t kernel_code(uint32_t kernel) {
    TESSERA_TILE_KERNEL_EPI_SCALE_MASK | TESSERA_TILE_KERNEL_CAST_BF16_MASK)
 
 /* Micro-ops of a vector program (docs/tile.md, "Vector unit"): `fixed` issued once, `per_col`
- * once per column of the row. The fwd epilogue's depend on its flags. */
+ * once per column of the row, `serial` once per block of 9 columns and run row (the cross-row
+ * chains of layernorm_bwd: rows in increasing order, a column per issue slot), `per_tok` once per token
+ * of embed_bwd (k tokens) and `per_col_tok` once per column and token. The fwd epilogue's depend
+ * on its flags. */
 struct vprog {
-  uint32_t fixed, per_col;
+  uint32_t fixed, per_col, serial, per_tok, per_col_tok;
 };
 
 static struct vprog vector_program(uint32_t code, uint32_t kernel) {
@@ -62,29 +65,35 @@ static struct vprog vector_program(uint32_t code, uint32_t kernel) {
     if (kernel & TESSERA_TILE_KERNEL_EPI_GELU_MASK) n += 1;
     if (kernel & TESSERA_TILE_KERNEL_EPI_RESIDUAL_MASK) n += 2;
     if (kernel & TESSERA_TILE_KERNEL_CAST_BF16_MASK) n += 2;
-    return (struct vprog){0, n};
+    return (struct vprog){0, n, 0, 0, 0};
   }
-  case TESSERA_TILE_KERNEL_GELU_FWD: return (struct vprog){0, 3};
-  case TESSERA_TILE_KERNEL_GELU_BWD: return (struct vprog){0, 17};
-  case TESSERA_TILE_KERNEL_ADD: return (struct vprog){0, 4};
-  case TESSERA_TILE_KERNEL_SCALE: return (struct vprog){0, 3};
-  case TESSERA_TILE_KERNEL_SOFTMAX_FWD: return (struct vprog){2, 11};
-  case TESSERA_TILE_KERNEL_SOFTMAX_BWD: return (struct vprog){1, 9};
-  case TESSERA_TILE_KERNEL_LAYERNORM_FWD: return (struct vprog){12, 12};
-  case TESSERA_TILE_KERNEL_XENT_FWD: return (struct vprog){21, 7};
-  case TESSERA_TILE_KERNEL_XENT_BWD: return (struct vprog){3, 12};
-  default: return (struct vprog){5, 25}; /* adamw */
+  case TESSERA_TILE_KERNEL_GELU_FWD: return (struct vprog){0, 3, 0, 0, 0};
+  case TESSERA_TILE_KERNEL_GELU_BWD: return (struct vprog){0, 17, 0, 0, 0};
+  case TESSERA_TILE_KERNEL_ADD: return (struct vprog){0, 4, 0, 0, 0};
+  case TESSERA_TILE_KERNEL_SCALE: return (struct vprog){0, 3, 0, 0, 0};
+  case TESSERA_TILE_KERNEL_SOFTMAX_FWD: return (struct vprog){2, 11, 0, 0, 0};
+  case TESSERA_TILE_KERNEL_SOFTMAX_BWD: return (struct vprog){1, 9, 0, 0, 0};
+  case TESSERA_TILE_KERNEL_LAYERNORM_FWD: return (struct vprog){12, 12, 0, 0, 0};
+  case TESSERA_TILE_KERNEL_XENT_FWD: return (struct vprog){21, 7, 0, 0, 0};
+  case TESSERA_TILE_KERNEL_XENT_BWD: return (struct vprog){3, 12, 0, 0, 0};
+  case TESSERA_TILE_KERNEL_LAYERNORM_BWD: return (struct vprog){6, 19, 8, 0, 0};
+  case TESSERA_TILE_KERNEL_EMBED_BWD: return (struct vprog){1, 0, 0, 1, 5};
+  default: return (struct vprog){5, 25, 0, 0, 0}; /* adamw */
   }
 }
 
 /* Adds a vector program's cycles: every issue slot is held max(tpl, TEX_VEC_HOLD) cycles, and the
  * run ends one cycle after its last issue. Hold cycles past the fullest lane's rows and that last
- * cycle are memory stalls (the linear kernels' convention). */
-static void vector_cost(struct vprog pr, uint32_t cols, uint32_t tpl, struct ttile_counters *c) {
+ * cycle are memory stalls (the linear kernels' convention). A serial micro-op is held TEX_VEC_HOLD
+ * cycles whatever tpl is and issued for each of its block's columns (9, the last block fewer). */
+static void vector_cost(struct vprog pr, uint32_t cols, uint32_t ntok, uint32_t tpl, uint32_t ktok,
+                        struct ttile_counters *c) {
   uint64_t hold = tpl > TEX_VEC_HOLD ? tpl : TEX_VEC_HOLD;
-  uint64_t uops = pr.fixed + (uint64_t)pr.per_col * cols;
-  c->busy += uops * hold + 1;
-  c->stall_memory += uops * (hold - tpl) + 1;
+  uint64_t uops = pr.fixed + (uint64_t)pr.per_col * cols + (uint64_t)pr.per_tok * ktok +
+                  (uint64_t)pr.per_col_tok * cols * ktok;
+  uint64_t blocks = ((uint64_t)cols + TEX_VEC_HOLD - 1) / TEX_VEC_HOLD, ser = (uint64_t)pr.serial * ntok;
+  c->busy += uops * hold + ser * blocks * TEX_VEC_HOLD + 1;
+  c->stall_memory += uops * (hold - tpl) + ser * (blocks * TEX_VEC_HOLD - cols) + 1;
 }
 
 /* A range of region words [off, off + len). */
@@ -269,7 +278,7 @@ static int exec_linear(struct ttile_state *ts, const struct ttile_desc *d, uint3
     ttile_cm_run_cost(&st, code == TESSERA_TILE_KERNEL_FWD ? TTILE_FWD : code == TESSERA_TILE_KERNEL_BWD_DATA ? TTILE_BWD_DATA : TTILE_BWD_WEIGHT,
                       0, ng, d->tpl, c);
     c->macs = nnz * m;
-    if (code == TESSERA_TILE_KERNEL_FWD && (d->kernel & EPI_FLAGS)) vector_cost(vector_program(code, d->kernel), n, d->tpl, c);
+    if (code == TESSERA_TILE_KERNEL_FWD && (d->kernel & EPI_FLAGS)) vector_cost(vector_program(code, d->kernel), n, d->ntok, d->tpl, 0, c);
   }
   free(x);
   free_stream(&st, wv);
@@ -307,6 +316,23 @@ static int vector_check(const struct ttile_state *ts, const struct ttile_desc *d
   case TESSERA_TILE_KERNEL_XENT_FWD:
     if (!span_fits(a, kn) || d->off_c >= kn || d->off_d >= kn) return TEX_RANGE;
     break;
+  case TESSERA_TILE_KERNEL_EMBED_BWD: /* the table rows at A; k ids then k dY rows at param */
+    if (!span_fits(a, kn) || !d->k || d->param < d->tpl * kn ||
+        (uint64_t)d->param + d->k + (uint64_t)d->k * cols > BANK)
+      return TEX_RANGE;
+    /* Every lane holding a row loads its copy of the ids first; one >= s0 stops the run. */
+    for (uint32_t l = 0; l < L && l < d->ntok; l++)
+      for (uint32_t t = 0; t < d->k; t++)
+        if (ts->bank[l][d->param + t] >= d->s[0]) return TEX_LABEL;
+    break;
+  case TESSERA_TILE_KERNEL_LAYERNORM_BWD: {
+    /* C holds xh between the row pass and the cross-row chains, so it is apart from A, B and the
+     * statistics; gamma, dgamma, dbeta: 3 cols words at param. */
+    struct span sp[2] = {a, b}, stats = {d->off_d, 2};
+    if (!spans_ok(sp, 2, kn) || !span_fits(cc, kn) || !span_fits(stats, kn) || !param_ok(d, 3 * cols)) return TEX_RANGE;
+    if (spans_meet(cc, a) || spans_meet(cc, b) || spans_meet(cc, stats)) return TEX_RANGE;
+    break;
+  }
   default: { /* adamw */
     struct span sp[5] = {a, b, cc, dd, {d->param, cols}};
     if (!spans_ok(sp, 5, kn)) return TEX_RANGE;
@@ -327,6 +353,59 @@ static int32_t causal_offset(const struct ttile_desc *d, uint32_t r) {
   if (o < -1) o = -1;
   if (o > (int64_t)d->cols) o = d->cols;
   return (int32_t)o;
+}
+
+/* layernorm_bwd: tvec_layernorm_bwd_inv (RN(1/cols) from s1) over the run's rows in increasing order, once per lane l: row
+ * r's dx with the gamma copy of its lane (r mod L), and lane l's copies of dgamma and dbeta
+ * (param + cols, param + 2 cols) as the chains' starting values: every lane runs the cross-row
+ * chains on the same rows, each on its own copy. */
+static int layernorm_bwd(struct ttile_state *ts, const struct ttile_desc *d) {
+  uint32_t m = d->ntok, cols = d->cols;
+  size_t mc = (size_t)m * cols;
+  uint32_t *dy = malloc(sizeof *dy * (3 * mc + 2 * (size_t)m + 2 * (size_t)cols));
+  if (!dy) return -1;
+  uint32_t *x = dy + mc, *dx = x + mc, *mean = dx + mc, *rstd = mean + m, *dg = rstd + m, *db = dg + cols;
+  for (uint32_t r = 0; r < m; r++) {
+    memcpy(x + (size_t)r * cols, region(ts, d, r, d->off_a), sizeof *x * cols);
+    memcpy(dy + (size_t)r * cols, region(ts, d, r, d->off_b), sizeof *dy * cols);
+    mean[r] = *region(ts, d, r, d->off_d);
+    rstd[r] = *region(ts, d, r, d->off_d + 1);
+  }
+  for (uint32_t l = 0; l < L; l++) {
+    uint32_t *bank = ts->bank[l];
+    memcpy(dg, &bank[d->param + cols], sizeof *dg * cols);
+    memcpy(db, &bank[d->param + 2 * cols], sizeof *db * cols);
+    tvec_layernorm_bwd_inv(dy, x, mean, rstd, &bank[d->param], d->s[1], dx, dg, db, m, cols);
+    for (uint32_t r = l; r < m; r += L) memcpy(region(ts, d, r, d->off_c), dx + (size_t)r * cols, sizeof *dx * cols);
+    memcpy(&bank[d->param + cols], dg, sizeof *dg * cols);
+    memcpy(&bank[d->param + 2 * cols], db, sizeof *db * cols);
+  }
+  free(dy);
+  return 0;
+}
+
+/* embed_bwd: run row r is table row row0 + r. Lane l runs tvec_embedding_bwd on its copies of the
+ * ids and dY rows over a table of its rows' slice plus one row that every id outside the slice
+ * goes to: each of its rows takes the dY rows of its tokens in increasing token order. */
+static int embed_bwd(struct ttile_state *ts, const struct ttile_desc *d) {
+  uint32_t m = d->k, cols = d->cols, nt = d->ntok;
+  uint32_t *ids = malloc(sizeof *ids * m), *tab = malloc(sizeof *tab * ((size_t)nt + 1) * cols);
+  if (!ids || !tab) {
+    free(ids), free(tab);
+    return -1;
+  }
+  for (uint32_t l = 0; l < L && l < nt; l++) {
+    const uint32_t *bank = ts->bank[l];
+    for (uint32_t t = 0; t < m; t++) {
+      uint32_t rel = bank[d->param + t] - d->row0; /* the RTL's id == row0 + r, modulo 2^32 */
+      ids[t] = rel < nt ? rel : nt;
+    }
+    for (uint32_t r = l; r < nt; r += L) memcpy(tab + (size_t)r * cols, region(ts, d, r, d->off_a), sizeof *tab * cols);
+    tvec_embedding_bwd(&bank[d->param + m], ids, tab, m, nt + 1, cols);
+    for (uint32_t r = l; r < nt; r += L) memcpy(region(ts, d, r, d->off_a), tab + (size_t)r * cols, sizeof *tab * cols);
+  }
+  free(ids), free(tab);
+  return 0;
 }
 
 static int exec_vector(struct ttile_state *ts, const struct ttile_desc *d, uint32_t code, struct ttile_counters *c) {
@@ -394,6 +473,9 @@ static int exec_vector(struct ttile_state *ts, const struct ttile_desc *d, uint3
       memcpy(region(ts, d, r, d->off_b), to, bytes);
       break;
     }
+    case TESSERA_TILE_KERNEL_LAYERNORM_BWD:
+    case TESSERA_TILE_KERNEL_EMBED_BWD:
+      break; /* below: every row at once */
     default: { /* adamw: stores in the RTL's order w, m, v, bf16 copy (identical spans: the last wins) */
       struct tvec_adamw hp = {.lr = d->s[0], .beta1 = d->s[1], .beta2 = d->s[2], .eps = d->s[3], .weight_decay = d->s[4]};
       memcpy(tb, region(ts, d, r, d->off_b), bytes);
@@ -409,7 +491,9 @@ static int exec_vector(struct ttile_state *ts, const struct ttile_desc *d, uint3
     }
   }
   free(t), free(wb);
-  vector_cost(vector_program(code, d->kernel), cols, d->tpl, c);
+  if (code == TESSERA_TILE_KERNEL_LAYERNORM_BWD && layernorm_bwd(ts, d)) return -1;
+  if (code == TESSERA_TILE_KERNEL_EMBED_BWD && embed_bwd(ts, d)) return -1;
+  vector_cost(vector_program(code, d->kernel), cols, d->ntok, d->tpl, d->k, c);
   return TEX_OK;
 }
 
@@ -430,12 +514,14 @@ int ttile_cm_exec(struct ttile_state *st, const struct ttile_desc *d, struct tti
     memset(ctr, 0, sizeof *ctr);
     ctr->cycles = ctr->busy = 1;
     if (rc == TEX_LABEL) {
-      /* The vector unit runs its first section (load the labels, clear the sum: two micro-ops)
-       * and stops in the next cycle, when every label is in, before anything is written; one
-       * more cycle ends the run. */
+      /* The vector unit runs its first section (xent: load the labels, clear the sum: two
+       * micro-ops; embed_bwd: load each of the k ids, then one more micro-op) and stops in the
+       * next cycle, when every label is in, before anything is written; one more cycle ends the
+       * run. */
       uint64_t hold = d->tpl > TEX_VEC_HOLD ? d->tpl : TEX_VEC_HOLD;
-      ctr->cycles = ctr->busy = 2 * hold + 2;
-      ctr->stall_memory = 2 * (hold - d->tpl) + 1;
+      uint64_t n = code == TESSERA_TILE_KERNEL_EMBED_BWD ? (uint64_t)d->k + 1 : 2;
+      ctr->cycles = ctr->busy = n * hold + 2;
+      ctr->stall_memory = n * (hold - d->tpl) + 1;
     }
     return rc;
   }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tessera/gen/hwcfg.h"
+#include "tessera/gen/map.h"
 #include "tsim_tile.h"
 #include "ttile.h"
 #include "ttile_exec.h"
@@ -180,9 +181,13 @@ int ttile_rtl_run(const struct ttile_job *job, struct ttile_counters *ctr, const
   return 0;
 }
 
-/* Bank words a run can read or write: its regions and its param vector (bias; gamma and beta). */
+/* Bank words a run can read or write: its regions and its param vector (bias; gamma and beta;
+ * layernorm_bwd: gamma, dgamma, dbeta; embed_bwd: k ids and k dY rows). */
 static uint32_t touched_words(const struct ttile_desc *d) {
+  uint32_t code = (d->kernel & TESSERA_TILE_KERNEL_CODE_MASK) >> TESSERA_TILE_KERNEL_CODE_SHIFT;
   uint64_t hi = (uint64_t)d->tpl * d->kn, par = (uint64_t)d->param + 2 * (uint64_t)(d->cols > d->kn ? d->cols : d->kn);
+  if (code == TESSERA_TILE_KERNEL_LAYERNORM_BWD) par = (uint64_t)d->param + 3 * (uint64_t)d->cols;
+  if (code == TESSERA_TILE_KERNEL_EMBED_BWD) par = (uint64_t)d->param + d->k + (uint64_t)d->k * d->cols;
   if (par > hi) hi = par;
   return hi > BANK ? BANK : (uint32_t)hi;
 }
@@ -211,9 +216,11 @@ int ttile_rtl_exec(struct ttile_state *st, const struct ttile_desc *d, struct tt
                                 .off_d = d->off_d, .cols = d->cols, .param = d->param, .row0 = d->row0};
   memcpy(desc.s, d->s, sizeof desc.s);
   /* Bound: the linear part as ttile_rtl_run bounds it, the vector program (at most 64 micro-ops per
-   * column and 64 once) at its hold. */
+   * column and 64 once) at its hold, layernorm_bwd's serial section (8 micro-ops per column and
+   * row, 9 cycles each) and embed_bwd's token sections (1 + 5 cols micro-ops per token). */
   uint64_t hold = d->tpl > 64 ? d->tpl : 64, cols = d->cols > d->kn ? d->cols : d->kn;
   uint64_t limit = (uint64_t)(ng + TSIM_TILE_WINDOW) * (P + 1) * (hold + 64) + (64 + 64 * cols) * hold + 10000;
+  limit += 72 * cols * (uint64_t)(d->ntok & 0xffffu) + (uint64_t)(d->k < BANK ? d->k : BANK) * (1 + 5 * cols) * hold;
   tsim_tile_clear_counters(t);
   int rc = tsim_tile_run(t, &desc, limit);
   if (rc) {

@@ -199,7 +199,12 @@ void tvec_layernorm_fwd_inv(const uint32_t *x, const uint32_t *gamma, const uint
 void tvec_layernorm_bwd(const uint32_t *dy, const uint32_t *x, const uint32_t *mean, const uint32_t *rstd,
                         const uint32_t *gamma, uint32_t *dx, uint32_t *dgamma, uint32_t *dbeta, uint32_t rows,
                         uint32_t d) {
-  uint32_t invd = tvec_recip_u32(d);
+  tvec_layernorm_bwd_inv(dy, x, mean, rstd, gamma, tvec_recip_u32(d), dx, dgamma, dbeta, rows, d);
+}
+
+void tvec_layernorm_bwd_inv(const uint32_t *dy, const uint32_t *x, const uint32_t *mean, const uint32_t *rstd,
+                            const uint32_t *gamma, uint32_t invd, uint32_t *dx, uint32_t *dgamma, uint32_t *dbeta,
+                            uint32_t rows, uint32_t d) {
   for (uint32_t r = 0; r < rows; r++) {
     size_t o = (size_t)r * d;
     uint32_t mu = mean[r], rs = rstd[r], s1 = 0, s2 = 0;

@@ -265,7 +265,7 @@ static void check_vector(const struct vcase *vc) {
   uint32_t *a = rows_of(m, cols, vc->code == KERNEL(SOFTMAX_FWD) || vc->code >= KERNEL(XENT_FWD) ? 6.0f : 3.0f);
   uint32_t *b = rows_of(m, cols, 2.0f), *c = rows_of(m, cols, 1.0f), *dd = rows_of(m, cols, 1.0f);
   uint32_t *out = calloc(cnt + 1, 4), *out2 = calloc(cnt + 1, 4), *lab = calloc(m, 4), *scal = calloc(2 * (size_t)m + 1, 4);
-  uint32_t *par = rows_of(2, cols, 1.5f);
+  uint32_t *par = rows_of(3, cols, 1.5f);
   dma_to_bank(ts, vc->oa, stride, 0, m, cols, a);
   struct ttile_state *want = NULL;
   switch (vc->code) {
@@ -314,6 +314,23 @@ static void check_vector(const struct vcase *vc) {
       want->bank[r % L][(r / L) * kn + vc->oc + 1] = scal[m + r];
     }
     break;
+  case KERNEL(LAYERNORM_BWD): {
+    /* x, dY and the statistics of the forward; gamma, and dgamma, dbeta holding earlier sums
+     * (every lane the same copies, as DMA broadcasts them). */
+    d.s[1] = tvec_recip_u32(cols);
+    tvec_layernorm_fwd(a, par, par + cols, f2u(1e-5f), out, scal, scal + m, m, cols);
+    dma_to_bank(ts, vc->ob, stride, 0, m, cols, b);
+    for (uint32_t r = 0; r < m; r++) {
+      ts->bank[r % L][(r / L) * kn + vc->od] = scal[r];
+      ts->bank[r % L][(r / L) * kn + vc->od + 1] = scal[m + r];
+    }
+    for (uint32_t i = 0; i < 3; i++) dma_broadcast(ts, vc->param + i * cols, cols, par + i * cols);
+    tvec_layernorm_bwd(b, a, scal, scal + m, par, out, par + cols, par + 2 * cols, m, cols);
+    want = state_copy(ts), dma_to_bank(want, vc->oc, stride, 0, m, cols, out);
+    dma_broadcast(want, vc->param + cols, cols, par + cols);
+    dma_broadcast(want, vc->param + 2 * cols, cols, par + 2 * cols);
+    break;
+  }
   case KERNEL(XENT_FWD):
   case KERNEL(XENT_BWD):
     for (uint32_t r = 0; r < m; r++) lab[r] = rnd() % cols;
@@ -365,7 +382,7 @@ static void vector_kernels(void **state) {
   const uint32_t ntoks[] = {1, L + 3, 3 * L, 2 * L - 1, 5};
   const uint32_t colss[] = {1, 7, S + 3, 33, 2 * S};
   for (uint32_t code = KERNEL(GELU_FWD); code < TESSERA_TILE_KERNEL_COUNT; code++)
-    for (size_t i = 0; i < sizeof ntoks / sizeof ntoks[0]; i++) {
+    for (size_t i = 0; i < sizeof ntoks / sizeof ntoks[0] && code != KERNEL(EMBED_BWD); i++) {
       uint32_t m = ntoks[i], cols = colss[i];
       /* A, B, C, D apart, with a gap; the stats / label / loss words after them. */
       uint32_t kn = 4 * cols + 5, tpl = tpl_of(m);
@@ -374,6 +391,7 @@ static void vector_kernels(void **state) {
         vc.oc = 2 * cols + 3, vc.od = 2 * cols + 4; /* one word each */
       if (code == KERNEL(ADAMW)) vc.kn = kn = 5 * cols + 5, vc.param = 4 * cols + 5;
       if (code == KERNEL(LAYERNORM_FWD) && vc.param + 2 * cols > BANK) continue;
+      if (code == KERNEL(LAYERNORM_BWD) && vc.param + 3 * cols > BANK) continue;
       check_vector(&vc);
       /* In place where the kernel allows it (the result over its first operand). */
       if (code == KERNEL(GELU_FWD) || code == KERNEL(SCALE) || code == KERNEL(SOFTMAX_FWD) || code == KERNEL(XENT_BWD) ||
@@ -391,6 +409,59 @@ static void vector_kernels(void **state) {
                          (uint32_t)offs[i]};
       check_vector(&vc);
     }
+}
+
+/* --- embed_bwd ------------------------------------------------------------------------------------
+ * A table dT [v][cols] of earlier sums; m tokens with ids (mode 0: uniform over the vocabulary,
+ * 1: all the same id, 2: ids in the first 3 rows) and dY rows. The table is run in slices of at
+ * most `slice` rows (run rows = table rows row0 .., the ids and dY broadcast to every lane), one
+ * run per slice on the same tile; every slice's rows must equal tvec_embedding_bwd on the whole
+ * table, bit for bit, and nothing else may change. */
+static void check_embed(uint32_t v, uint32_t slice, uint32_t m, uint32_t cols, int mode) {
+  uint32_t *tab = malloc(4 * ((size_t)v * cols + 1)), *ids = malloc(4 * (size_t)m), *dy = malloc(4 * (size_t)m * cols);
+  assert_true(tab && ids && dy);
+  for (size_t a = 0; a < (size_t)v * cols; a++) tab[a] = rnd_f(1.0f);
+  for (size_t a = 0; a < (size_t)m * cols; a++) dy[a] = rnd_f(2.0f);
+  uint32_t same = rnd() % v;
+  for (uint32_t t = 0; t < m; t++) ids[t] = mode == 0 ? rnd() % v : mode == 1 ? same : rnd() % (v < 3 ? v : 3);
+  for (uint32_t row0 = 0; row0 < v; row0 += slice) {
+    uint32_t nt = v - row0 < slice ? v - row0 : slice, tpl = tpl_of(nt), kn = cols + 2, stride = 4 * kn;
+    struct ttile_state *ts = state_new();
+    struct ttile_desc d = {.kernel = KERNEL(EMBED_BWD), .kn = kn, .ntok = nt, .tpl = tpl, .cols = cols, .off_a = 1,
+                           .param = tpl * kn + 1, .k = m, .row0 = row0, .s = {v}};
+    assert_true(d.param + m + (size_t)m * cols <= BANK);
+    dma_to_bank(ts, 1, stride, 0, nt, cols, tab + (size_t)row0 * cols);
+    dma_broadcast(ts, d.param, m, ids);
+    dma_broadcast(ts, d.param + m, m * cols, dy);
+    uint32_t *want_tab = malloc(4 * ((size_t)v * cols + 1));
+    memcpy(want_tab, tab, 4 * (size_t)v * cols);
+    assert_int_equal(tvec_embedding_bwd(dy, ids, want_tab, m, v, cols), TVEC_OK);
+    struct ttile_state *want = state_copy(ts);
+    dma_to_bank(want, 1, stride, 0, nt, cols, want_tab + (size_t)row0 * cols);
+    struct ttile_counters ctr;
+    char what[128];
+    snprintf(what, sizeof what, "embed_bwd v=%u rows %u..%u m=%u cols=%u mode %d", v, row0, row0 + nt - 1, m, cols, mode);
+    int rc = ttile_cm_exec(ts, &d, &ctr);
+    if (rc) fail_msg("%s: status %d", what, rc);
+    expect_state(ts, want, what);
+    /* One id load per token, one micro-op, five per token and column, each held max(tpl, 9). */
+    uint64_t hold = tpl > 9 ? tpl : 9, uops = m + 1 + 5ull * m * cols;
+    assert_int_equal(ctr.cycles, uops * hold + 1);
+    assert_int_equal(ctr.stall_memory, uops * (hold - tpl) + 1);
+    free(want_tab), free(want), free(ts);
+  }
+  free(tab), free(ids), free(dy);
+}
+
+static void embed_bwd(void **state) {
+  (void)state;
+  check_embed(L + 3, L + 3, 2 * L + 1, 7, 0);  /* ragged: rows not a multiple of L */
+  check_embed(50, 3 * L, 40, 5, 0);            /* the vocabulary in slices */
+  check_embed(2 * L - 1, 2 * L - 1, 3 * L, S + 1, 1); /* every token the same id */
+  check_embed(3, 3, 60, 4, 1);                 /* a tiny vocabulary: 60 tokens on one row */
+  check_embed(4, 4, 45, 3, 2);                 /* ids in 3 rows, a row without tokens */
+  check_embed(10 * L + 1, 10 * L + 1, 3, 2, 0); /* hold 11 */
+  check_embed(1, 1, 1, 1, 0);
 }
 
 /* A label outside its row in a row past ntok is not the run's business. */
@@ -412,8 +483,8 @@ static void expect_code(struct ttile_state *ts, const struct ttile_desc *d, int 
   expect_state(ts, before, what);
   /* 2 and 3: refused at the start; 4: the vector unit's first section loads the labels (two
    * micro-ops held max(tpl, 9) cycles), the next cycle checks them, one more ends the run. */
-  uint64_t hold = d->tpl > 9 ? d->tpl : 9;
-  assert_int_equal(c.cycles, code == 4 ? 2 * hold + 2 : 1);
+  uint64_t hold = d->tpl > 9 ? d->tpl : 9, n = (d->kernel & TESSERA_TILE_KERNEL_CODE_MASK) == KERNEL(EMBED_BWD) ? d->k + 1 : 2;
+  assert_int_equal(c.cycles, code == 4 ? n * hold + 2 : 1);
   assert_int_equal(c.busy, c.cycles);
   assert_int_equal(c.macs, 0);
   free(before);
@@ -432,7 +503,7 @@ static void errors(void **state) {
   struct ttile_desc d = add;
   assert_int_equal(ttile_cm_exec(ts, &d, &c), 0); /* the reference descriptor runs */
 
-  d.kernel = TESSERA_TILE_KERNEL_COUNT, expect_code(ts, &d, 2, "kernel 13");
+  d.kernel = TESSERA_TILE_KERNEL_COUNT, expect_code(ts, &d, 2, "the first unknown kernel");
   d.kernel = TESSERA_TILE_KERNEL_CODE_MASK, expect_code(ts, &d, 2, "kernel 31");
 
   d = add, d.ntok = 0, expect_code(ts, &d, 3, "ntok 0");
@@ -455,6 +526,36 @@ static void errors(void **state) {
   d = ln, d.param = BANK - 2 * cols + 1, expect_code(ts, &d, 3, "param beyond the bank");
   d = ln, d.off_c = 9, expect_code(ts, &d, 3, "stats over A");
   d = ln, d.off_c = kn - 1, expect_code(ts, &d, 3, "stats beyond the region");
+
+  struct ttile_desc lb = {.kernel = KERNEL(LAYERNORM_BWD), .kn = kn, .ntok = m, .tpl = tpl, .cols = cols, .off_a = 0,
+                          .off_b = 10, .off_c = 20, .off_d = 30, .param = tpl * kn, .s = {0, tvec_recip_u32(cols)}};
+  d = lb, assert_int_equal(ttile_cm_exec(ts, &d, &c), 0);
+  d = lb, d.off_b = 0, assert_int_equal(ttile_cm_exec(ts, &d, &c), 0); /* dY = x: the same words are fine */
+  d = lb, d.off_c = 0, expect_code(ts, &d, 3, "layernorm_bwd dX over x");
+  d = lb, d.off_c = 11, expect_code(ts, &d, 3, "layernorm_bwd dX over dY");
+  d = lb, d.off_d = 29, expect_code(ts, &d, 3, "layernorm_bwd stats over dX");
+  d = lb, d.off_d = kn - 1, expect_code(ts, &d, 3, "layernorm_bwd stats beyond the region");
+  d = lb, d.param = tpl * kn - 1, expect_code(ts, &d, 3, "layernorm_bwd param inside the regions");
+  d = lb, d.param = BANK - 3 * cols + 1, expect_code(ts, &d, 3, "layernorm_bwd dbeta beyond the bank");
+
+  /* embed_bwd: k = 3 tokens, ids at param, dY rows after them; vocabulary s0 = 50. */
+  struct ttile_desc eb = {.kernel = KERNEL(EMBED_BWD), .kn = kn, .ntok = m, .tpl = tpl, .cols = cols, .off_a = 4,
+                          .param = tpl * kn, .k = 3, .s = {50}};
+  for (uint32_t l = 0; l < L; l++)
+    for (uint32_t t = 0; t < 3; t++) ts->bank[l][eb.param + t] = 49 - t;
+  d = eb, assert_int_equal(ttile_cm_exec(ts, &d, &c), 0);
+  d = eb, d.k = 0, expect_code(ts, &d, 3, "embed_bwd without tokens");
+  d = eb, d.off_a = kn - cols + 1, expect_code(ts, &d, 3, "embed_bwd rows beyond the region");
+  d = eb, d.param = tpl * kn - 1, expect_code(ts, &d, 3, "embed_bwd ids inside the regions");
+  d = eb, d.param = BANK - 3 - 3 * cols + 1, expect_code(ts, &d, 3, "embed_bwd dY beyond the bank");
+  for (uint32_t l = 0; l < L; l++)
+    for (uint32_t t = 0; t < 3; t++) ts->bank[l][BANK - 3 - 3 * cols + t] = t;
+  d = eb, d.param = BANK - 3 - 3 * cols, assert_int_equal(ttile_cm_exec(ts, &d, &c), 0); /* dY ends at the bank's end */
+  d = eb, d.s[0] = 49, expect_code(ts, &d, 4, "embed_bwd id = vocabulary");
+  d = eb, d.s[0] = 0, expect_code(ts, &d, 4, "embed_bwd vocabulary 0");
+  ts->bank[1][eb.param + 2] = 0xffffffffu; /* lane 1 holds rows; its copy is checked */
+  d = eb, expect_code(ts, &d, 4, "embed_bwd id -1 in lane 1's copy");
+  d = eb, d.ntok = 1, d.tpl = 1, assert_int_equal(ttile_cm_exec(ts, &d, &c), 0); /* lane 1 has no row */
 
   /* Labels: valid rows hold labels < cols except one. */
   struct ttile_desc xe = {.kernel = KERNEL(XENT_FWD), .kn = kn, .ntok = m, .tpl = tpl, .cols = cols, .off_a = 0,
@@ -510,6 +611,7 @@ int main(void) {
       cmocka_unit_test(fwd_epilogue),
       cmocka_unit_test(vector_kernels),
       cmocka_unit_test(labels_of_other_rows_are_ignored),
+      cmocka_unit_test(embed_bwd),
       cmocka_unit_test(errors),
   };
   return cmocka_run_group_tests_name("tile_exec", tests, NULL, NULL);

@@ -161,7 +161,7 @@ static void vector(uint32_t code, uint32_t flags, uint32_t m, uint32_t cols, int
   if (!junk)
     for (uint32_t o = 0; o < 4; o++) fill(ts, tpl, kn, 1 + o * (cols + 1), cols, o == 3 && code == KERNEL(ADAMW) ? 0.01f : range);
   for (uint32_t l = 0; l < L; l++)
-    for (uint32_t c = 0; c < 2 * cols; c++) ts->bank[l][d.param + c] = rnd_f(1.5f);
+    for (uint32_t c = 0; c < 3 * cols; c++) ts->bank[l][d.param + c] = rnd_f(1.5f);
   switch (code) {
   case KERNEL(SCALE):
   case KERNEL(XENT_BWD):
@@ -173,6 +173,9 @@ static void vector(uint32_t code, uint32_t flags, uint32_t m, uint32_t cols, int
     break;
   case KERNEL(LAYERNORM_FWD):
     d.s[0] = f2u(1e-5f), d.s[1] = tvec_recip_u32(cols), d.off_c = 2 * cols + 3;
+    break;
+  case KERNEL(LAYERNORM_BWD): /* mean, rstd at D, D + 1; dgamma, dbeta after gamma */
+    d.s[1] = tvec_recip_u32(cols);
     break;
   case KERNEL(ADAMW):
     d.s[0] = f2u(1e-3f), d.s[1] = f2u(0.9f), d.s[2] = f2u(0.999f), d.s[3] = f2u(1e-8f), d.s[4] = f2u(0.01f);
@@ -205,12 +208,53 @@ static void vector(uint32_t code, uint32_t flags, uint32_t m, uint32_t cols, int
 static void vector_kernels(void **state) {
   (void)state;
   for (uint32_t code = KERNEL(GELU_FWD); code < TESSERA_TILE_KERNEL_COUNT; code++) {
+    if (code == KERNEL(EMBED_BWD)) continue; /* embed_bwd below */
     vector(code, 0, L + 3, 7, 0, 0);
     vector(code, 0, 2 * L - 1, S + 1, 1, 0);
     vector(code, 0, 1, 3, 0, 1);
   }
   vector(KERNEL(ADD), 0, 11 * L - 3, 5, 0, 0); /* hold 11 */
+  vector(KERNEL(LAYERNORM_BWD), 0, 10 * L + 1, 2, 0, 0); /* hold 11, the cross-row chains over 41+ rows */
+  vector(KERNEL(LAYERNORM_BWD), 0, 3 * L + 2, S + 3, 0, 0);
+  vector(KERNEL(LAYERNORM_BWD), 0, 2 * L + 1, 20, 1, 0); /* the chains in blocks of 9, 9 and 2 columns */
   vector(KERNEL(GELU_BWD), 0, 10 * L, 3, 1, 0);
+}
+
+/* embed_bwd: nt table rows from row0 (vocabulary v) at region offset 1, m tokens' ids and dY rows
+ * broadcast at param (mode 0: ids uniform over the vocabulary, 1: all the same id, 2: ids in 3
+ * rows; junk: each lane its own random copy of ids in range and of dY bit patterns). */
+static void embed(uint32_t v, uint32_t row0, uint32_t nt, uint32_t m, uint32_t cols, int mode, int junk) {
+  struct ttile_state *ts = state_new();
+  uint32_t kn = cols + 3, tpl = tpl_of(nt);
+  struct ttile_desc d = {.kernel = KERNEL(EMBED_BWD), .kn = kn, .ntok = nt, .tpl = tpl, .cols = cols, .off_a = 1,
+                         .param = tpl * kn + 2, .k = m, .row0 = row0, .s = {v}};
+  fill(ts, tpl, kn, 1, cols, 2.0f);
+  uint32_t same = row0 + rnd() % nt;
+  for (uint32_t t = 0; t < m; t++) {
+    uint32_t id = mode == 0 ? rnd() % v : mode == 1 ? same : row0 + rnd() % 3;
+    for (uint32_t l = 0; l < L; l++) ts->bank[l][d.param + t] = junk ? rnd() % v : id;
+  }
+  for (uint32_t a = 0; a < m * cols; a++) {
+    uint32_t x = rnd_f(2.0f);
+    for (uint32_t l = 0; l < L; l++) ts->bank[l][d.param + m + a] = junk ? rnd() : x;
+  }
+  char what[128];
+  snprintf(what, sizeof what, "embed_bwd v=%u rows %u..+%u m=%u cols=%u mode %d%s", v, row0, nt - 1, m, cols, mode,
+           junk ? " bits" : "");
+  assert_int_equal(compare(ts, &d, what), 0);
+  free(ts);
+}
+
+static void embed_bwd(void **state) {
+  (void)state;
+  embed(L + 3, 0, L + 3, 2 * L + 1, 7, 0, 0);    /* ragged */
+  embed(40, 5, L + 1, 30, 3, 0, 0);              /* a slice of the vocabulary: most ids elsewhere */
+  embed(2 * L, 0, 2 * L - 1, 3 * L, S + 1, 1, 0); /* every token the same id */
+  embed(3, 0, 3, 20, 4, 2, 0);                   /* a tiny vocabulary */
+  embed(10 * L + 1, 0, 10 * L + 1, 3, 2, 0, 0);  /* hold 11 */
+  embed(7, 0, 7, 9, 5, 0, 1);                    /* per-lane copies, bit patterns */
+  embed(1, 0, 1, 1, 1, 0, 0);
+  embed(6, 0xfffffffeu, L + 1, 12, 3, 0, 0);     /* rows row0 + r modulo 2^32: rows 2.. are ids 0.. */
 }
 
 static void causal_softmax(void **state) {
@@ -239,6 +283,35 @@ static void refused(void **state) {
   d = add, d.kernel = KERNEL(LAYERNORM_FWD), d.param = 5, assert_int_equal(compare(ts, &d, "param in the regions"), 3);
   d = add, d.kernel = KERNEL(LAYERNORM_FWD), d.param = 80, d.off_c = 9, assert_int_equal(compare(ts, &d, "stats on A"), 3);
   d = add, d.kernel = KERNEL(ADAMW), d.off_d = 30, d.param = 25, assert_int_equal(compare(ts, &d, "adamw param on C"), 3);
+  struct ttile_desc lb = {.kernel = KERNEL(LAYERNORM_BWD), .kn = kn, .ntok = m, .tpl = tpl, .cols = 10, .off_a = 0,
+                          .off_b = 10, .off_c = 20, .off_d = 30, .param = tpl * kn};
+  d = lb, assert_int_equal(compare(ts, &d, "layernorm_bwd"), 0);
+  d = lb, d.off_c = 0, assert_int_equal(compare(ts, &d, "layernorm_bwd C on A"), 3);
+  d = lb, d.off_c = 19, assert_int_equal(compare(ts, &d, "layernorm_bwd C over B"), 3);
+  d = lb, d.off_d = 29, assert_int_equal(compare(ts, &d, "layernorm_bwd stats on C"), 3);
+  d = lb, d.off_d = 39, assert_int_equal(compare(ts, &d, "layernorm_bwd stats past the region"), 3);
+  d = lb, d.param = tpl * kn - 1, assert_int_equal(compare(ts, &d, "layernorm_bwd param in the regions"), 3);
+  d = lb, d.param = BANK - 29, assert_int_equal(compare(ts, &d, "layernorm_bwd dbeta past the bank"), 3);
+  d = lb, d.param = BANK - 30, assert_int_equal(compare(ts, &d, "layernorm_bwd dbeta at the bank's end"), 0);
+  /* embed_bwd: 4 tokens, vocabulary 60; a bad id stops the run after the ids are loaded. */
+  struct ttile_desc eb = {.kernel = KERNEL(EMBED_BWD), .kn = kn, .ntok = m, .tpl = tpl, .cols = 10, .off_a = 3,
+                          .param = tpl * kn + 1, .k = 4, .s = {60}};
+  for (uint32_t l = 0; l < L; l++)
+    for (uint32_t t = 0; t < 4; t++) ts->bank[l][eb.param + t] = (t * 5) % 60;
+  d = eb, assert_int_equal(compare(ts, &d, "embed_bwd"), 0);
+  d = eb, d.k = 0, assert_int_equal(compare(ts, &d, "embed_bwd k 0"), 3);
+  d = eb, d.off_a = 31, assert_int_equal(compare(ts, &d, "embed_bwd rows past the region"), 3);
+  d = eb, d.param = tpl * kn - 1, assert_int_equal(compare(ts, &d, "embed_bwd ids in the regions"), 3);
+  d = eb, d.param = BANK - 43, assert_int_equal(compare(ts, &d, "embed_bwd dY past the bank"), 3);
+  d = eb, d.s[0] = 15, assert_int_equal(compare(ts, &d, "embed_bwd id = vocabulary"), 4);
+  ts->bank[0][eb.param] = 60;
+  d = eb, assert_int_equal(compare(ts, &d, "embed_bwd the first id = vocabulary"), 4);
+  ts->bank[0][eb.param] = 0;
+  ts->bank[L - 1][eb.param + 3] = 0x80000000u;
+  d = eb, assert_int_equal(compare(ts, &d, "embed_bwd a bad id in the last lane's copy"), 4);
+  d = eb, d.ntok = L - 1, d.tpl = 1, assert_int_equal(compare(ts, &d, "embed_bwd the bad copy in a lane without rows"), 0);
+  d = eb, d.ntok = 10 * L, d.tpl = 10, d.kn = 12, d.off_a = 1, d.param = 120,
+  assert_int_equal(compare(ts, &d, "embed_bwd bad id, hold 10"), 4);
   /* Labels: code 4 after the first section, nothing written; a valid run with the same words. */
   struct ttile_desc xe = {.kernel = KERNEL(XENT_FWD), .kn = kn, .ntok = m, .tpl = tpl, .cols = 10, .off_a = 0,
                           .off_b = 10, .off_c = 30, .off_d = 31};
@@ -264,6 +337,7 @@ int main(void) {
       cmocka_unit_test(refused),
       cmocka_unit_test(vector_kernels),
       cmocka_unit_test(causal_softmax),
+      cmocka_unit_test(embed_bwd),
       cmocka_unit_test(fwd_epilogue),
       cmocka_unit_test(linear_kernels),
   };
