@@ -407,6 +407,9 @@ extern "C" tsim_chip *tsim_chip_open(const char *fst_path) {
 
 extern "C" void tsim_chip_close(tsim_chip *c) {
   if (!c) return;
+  // The models' destructors unregister their scopes from the calling thread's current context:
+  // make that this chip's (another chip may have been the last to run, or be gone already).
+  Verilated::threadContextp(&c->ctx);
   if (c->fst) {
     c->fst->close();
     delete c->fst;
@@ -531,6 +534,7 @@ extern "C" void tsim_chip_set_irq(tsim_chip *c, int level) {
 
 extern "C" tsim_chip_state tsim_chip_step(tsim_chip *c) {
   if (c->state != TSIM_CHIP_RUNNING) return c->state;
+  Verilated::threadContextp(&c->ctx);
   start(c);
   tick(c);
   return c->state;
@@ -538,6 +542,7 @@ extern "C" tsim_chip_state tsim_chip_step(tsim_chip *c) {
 
 extern "C" tsim_chip_state tsim_chip_run(tsim_chip *c, uint64_t max_cycles, unsigned stop_mask) {
   if (c->state != TSIM_CHIP_RUNNING) return c->state;
+  Verilated::threadContextp(&c->ctx);
   start(c);
   c->irq_rose = c->fw_changed = false;
   for (uint64_t n = 0; n < max_cycles; n++) {

@@ -152,12 +152,29 @@ static void test_rtl_rejects_bad_commands(void **state) {
   tdev_close(d);
 }
 
+/* Two rtl devices alive at once, each running, closed in the order they were opened (the models of
+ * one must not reach into the other's simulation context). */
+static void test_two_rtl_devices(void **state) {
+  (void)state;
+  tdev *a = boot("rtl"), *b = boot("rtl");
+  struct tdev_buf x, y;
+  uint32_t v = 0x12345678u, w = 0;
+  assert_int_equal(tdev_alloc(a, 64, &x), TDEV_OK);
+  assert_int_equal(tdev_alloc(b, 64, &y), TDEV_OK);
+  assert_int_equal(tdev_write(a, &x, 0, &v, 4), TDEV_OK);
+  assert_int_equal(tdev_read(b, &y, 0, &w, 4), TDEV_OK);
+  assert_int_equal(w, 0); /* separate DRAMs */
+  tdev_close(a);
+  tdev_close(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_fused_rtl_equals_cmodel),
     cmocka_unit_test(test_unfused_rtl_equals_cmodel),
     cmocka_unit_test(test_deeper_rtl_equals_cmodel),
     cmocka_unit_test(test_rtl_rejects_bad_commands),
+    cmocka_unit_test(test_two_rtl_devices),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
