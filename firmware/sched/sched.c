@@ -74,6 +74,7 @@ struct stage {
   uint8_t dw_tensor;
   uint8_t from;    /* fused: stages that move tensors into this one (bit per stage) */
   uint8_t to;      /* fused: stages this one moves tensors into */
+  uint32_t pwords; /* vector stage: bank words at the top for broadcast parameters */
   uint64_t s_addr, wv_addr, dw_addr; /* stream, weights, dW of the linear run */
   uint32_t g_total;                  /* stream groups */
   uint32_t nchunks;
@@ -674,8 +675,8 @@ static int plan_fused(const struct tproto_cmd *cmd, struct plan *pl) {
       uint32_t t = p->operand[i];
       if (!(rd >> i & 1u)) continue;
       if (where[t] == 0xFFu) {
-        (void)writer_of(cmd, t, &cnt);
-        if (cnt != 0u) return 0;
+        int w = writer_of(cmd, t, &cnt);
+        if (cnt != 0u && !(cnt == 1u && w == (int)o)) return 0; /* (an op accumulating onto its output) */
       } else if (cur >= 0 && where[t] == (uint32_t)cur) {
         in_cur = 1u;
       }
@@ -687,9 +688,8 @@ static int plan_fused(const struct tproto_cmd *cmd, struct plan *pl) {
     if (lin || cur < 0 || !in_cur || cur_linear) {
       if (pl->n_stages >= TFW_SCHED_MAX_STAGES || pl->n_stages >= NTILES) return 0;
       if (cur >= 0 && cur_linear == 0) {
-        uint32_t vc = vector_fit(&pl->st[cur], sl.used, param_words);
-        if (vc == 0u) return 0;
-        cap = umin(cap, vc);
+        pl->st[cur].pwords = param_words;
+        if (vector_fit(&pl->st[cur], sl.used, param_words) == 0u) return 0;
       }
       cur = (int)pl->n_stages++;
       st = &pl->st[cur];
@@ -765,11 +765,19 @@ static int plan_fused(const struct tproto_cmd *cmd, struct plan *pl) {
     }
   }
   if (cur >= 0 && !cur_linear) {
-    uint32_t vc = vector_fit(&pl->st[cur], sl.used, param_words);
-    if (vc == 0u) return 0;
-    cap = umin(cap, vc);
+    pl->st[cur].pwords = param_words;
+    if (vector_fit(&pl->st[cur], sl.used, param_words) == 0u) return 0;
   }
   if (pl->n_stages < 2u || pl->n_stages > NTILES) return 0;
+  /* Vector stages: double buffered unless that leaves fewer rows per lane than bwd_weight's passes
+   * need (then single: loads wait for the runs, the other stages still overlap). */
+  for (uint32_t s = 0; s < pl->n_stages; s++) {
+    struct stage *st = &pl->st[s];
+    if (st->has_w) continue;
+    if (st->nbuf == 2u && (BANK_WORDS - st->pwords) / st->kn < bw_d) st->nbuf = 1u, st->kn = st->half;
+    cap = umin(cap, (BANK_WORDS - st->pwords) / st->kn);
+  }
+  if (cap == 0u) return 0;
   /* Transient outputs stay on chip: drop their stores. */
   for (uint32_t s = 0; s < pl->n_stages; s++) {
     struct stage *st = &pl->st[s];
