@@ -95,7 +95,7 @@ int tfw_ring_init(struct tfw_ring *r, const struct tfw_port *port, uint64_t ctrl
 
 /* Run one validated command through the scheduler, filling the completion. */
 static void run_cmd(struct tfw_ring *r, struct tproto_cpl *cpl) {
-  const struct tproto_cmd *cmd = &r->buf.cmd;
+  const struct tproto_cmd *cmd = &r->buf[r->cur].cmd;
   struct tfw_verr err = {0u, 0u, TPROTO_NO_INDEX, TPROTO_NO_INDEX};
   uint32_t n_ops = cmd->n_ops <= TPROTO_MAX_OPS ? cmd->n_ops : TPROTO_MAX_OPS;
   if (r->sched.cmd != NULL) n_ops = 1u; /* one call for the whole group */
@@ -121,14 +121,23 @@ static int take_one(struct tfw_ring *r, const struct tproto_ring *c) {
   uint64_t t0 = now(r);
   uint64_t at = c->cmd_base + (uint64_t)(r->cmd_tail & (c->cmd_entries - 1u)) * CMD_BYTES;
   int rc;
-  if (r->port->read(r->port->ctx, at, r->buf.bytes, CMD_BYTES) != 0) return 1;
+  if (r->pre_valid && r->pre_index == r->cmd_tail) {
+    /* read and validated while the previous command ran */
+    r->cur ^= 1u;
+    rc = r->pre_rc;
+    err = r->pre_err;
+  } else {
+    if (r->pre_valid && r->prepare != NULL) r->prepare(r->sched.ctx, NULL);
+    if (r->port->read(r->port->ctx, at, r->buf[r->cur].bytes, CMD_BYTES) != 0) return 1;
+    rc = tfw_validate_cmd(r->buf[r->cur].bytes, CMD_BYTES, r->allocs, &err);
+  }
+  r->pre_valid = 0u;
   zero_bytes(&cpl, CPL_BYTES);
-  cpl.seq = r->buf.cmd.seq;
+  cpl.seq = r->buf[r->cur].cmd.seq;
   cpl.cmd_index = r->cmd_tail;
-  cpl.group = r->buf.cmd.group;
+  cpl.group = r->buf[r->cur].cmd.group;
   cpl.error_op = TPROTO_NO_INDEX;
   cpl.error_tensor = TPROTO_NO_INDEX;
-  rc = tfw_validate_cmd(r->buf.bytes, CMD_BYTES, r->allocs, &err);
   if (rc != 0) {
     cpl.status = TPROTO_ST_INVALID;
     cpl.error = err.code;
@@ -136,6 +145,7 @@ static int take_one(struct tfw_ring *r, const struct tproto_ring *c) {
     cpl.error_op = err.op;
     cpl.error_tensor = err.tensor;
   } else if (r->have_seq && cpl.seq != r->expect_seq) {
+    if (r->prepare != NULL) r->prepare(r->sched.ctx, NULL);
     cpl.status = TPROTO_ST_INVALID;
     cpl.error = (uint16_t)TFW_E_SEQ;
     cpl.error_offset = (uint16_t)offsetof(struct tproto_cmd, seq);
@@ -159,6 +169,21 @@ static int take_one(struct tfw_ring *r, const struct tproto_ring *c) {
   return 0;
 }
 
+static uint32_t umin32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+
+void tfw_ring_prefetch(void *ring) {
+  struct tfw_ring *r = (struct tfw_ring *)ring;
+  uint32_t next = r->cmd_tail + 1u, other = r->cur ^ 1u;
+  if (r->fatal != 0u || r->ahead == 0u || r->pre_valid) return;
+  /* a read that fails is left to take_one, which reads it again and reports the bus error */
+  if (r->port->read(r->port->ctx, r->cmd_base + (uint64_t)(next & r->cmd_mask) * CMD_BYTES, r->buf[other].bytes, CMD_BYTES) != 0)
+    return;
+  r->pre_rc = tfw_validate_cmd(r->buf[other].bytes, CMD_BYTES, r->allocs, &r->pre_err);
+  r->pre_index = next;
+  r->pre_valid = 1u;
+  if (r->pre_rc == 0 && r->prepare != NULL) r->prepare(r->sched.ctx, &r->buf[other].cmd);
+}
+
 int tfw_ring_poll(struct tfw_ring *r, uint32_t max_cmds, uint32_t *taken) {
   struct tproto_ring c;
   uint32_t code, detail, pending, inflight, limit, n = 0;
@@ -173,10 +198,15 @@ int tfw_ring_poll(struct tfw_ring *r, uint32_t max_cmds, uint32_t *taken) {
   inflight = r->cpl_head - c.cpl_tail;
   if (inflight > c.cpl_entries) return fail(r, TFW_FATAL_CPL_TAIL, c.cpl_tail);
   limit = max_cmds < c.cmd_entries ? max_cmds : c.cmd_entries;
+  r->cmd_base = c.cmd_base;
+  r->cmd_mask = c.cmd_entries - 1u;
   while (n < limit) {
     if (pending == 0u) break;
     if (inflight == c.cpl_entries) break;
+    /* what this poll takes after this command (the scheduler may read it ahead) */
+    r->ahead = umin32(umin32(pending - 1u, limit - n - 1u), c.cpl_entries - inflight - 1u);
     if (take_one(r, &c) != 0) {
+      r->ahead = 0u;
       if (taken != NULL) *taken = n;
       return fail(r, TFW_FATAL_BUS, r->cmd_tail);
     }
@@ -184,6 +214,7 @@ int tfw_ring_poll(struct tfw_ring *r, uint32_t max_cmds, uint32_t *taken) {
     inflight++;
     n++;
   }
+  r->ahead = 0u;
   if (pending != 0u) result = inflight == c.cpl_entries ? TFW_RING_BLOCKED : TFW_RING_DONE;
   if (n != 0u && r->port->irq != NULL) r->port->irq(r->port->ctx);
   if (taken != NULL) *taken = n;

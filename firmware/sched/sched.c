@@ -94,7 +94,10 @@ struct plan {
 #define PLAN_SCALAR_BYTES ((uint32_t)offsetof(struct plan, st))
 
 /* The plan being built or run (one command at a time; too large for the firmware's stack). */
-static struct plan g_plan;
+/* Two: the running command's, and the next command's planned ahead (tfw_sched_prepare). */
+static struct plan g_plans[2];
+static uint32_t g_cur;
+#define g_plan (g_plans[g_cur])
 
 /* Zeroing is on the controller's critical path (plans are rebuilt for every command): word
  * stores where the pointer is aligned (every struct here is), bytes for the rest. */
@@ -588,33 +591,6 @@ static int plan_op(const struct tproto_cmd *cmd, uint32_t o, struct plan *pl, st
 }
 
 /* --- Fusion ------------------------------------------------------------------------------------- */
-/* Which op writes tensor t (the first one), or -1. */
-static int writer_of(const struct tproto_cmd *cmd, uint32_t t, uint32_t *count) {
-  int w = -1;
-  *count = 0u;
-  for (uint32_t o = 0; o < cmd->n_ops; o++) {
-    const struct tproto_op *p = &cmd->op[o];
-    uint32_t wr = tfw_operand_writes(p->opcode, p->flags, p->n_operands);
-    for (uint32_t i = 0; i < p->n_operands; i++)
-      if ((wr >> i & 1u) && p->operand[i] == t) {
-        if (w < 0) w = (int)o;
-        (*count)++;
-      }
-  }
-  return w;
-}
-
-/* 1 if an op after o reads tensor t. */
-static int read_after(const struct tproto_cmd *cmd, uint32_t o, uint32_t t) {
-  for (uint32_t q = o + 1u; q < cmd->n_ops; q++) {
-    const struct tproto_op *p = &cmd->op[q];
-    uint32_t rd = tfw_operand_reads(p->opcode, p->flags, p->n_operands);
-    for (uint32_t i = 0; i < p->n_operands; i++)
-      if ((rd >> i & 1u) && p->operand[i] == t) return 1;
-  }
-  return 0;
-}
-
 #define NO_OFF 0xFFFFFFFFu
 /* Region offset of a linear op's row operand i (docs/tile.md: X or dX at 0, Y or dY at k), NO_OFF
  * for the others (stream, weights, dW, bias). */
@@ -648,6 +624,7 @@ static int add_move(struct plan *pl, uint32_t from, uint32_t to, uint32_t t, uin
  * Returns 1 with the plan built, 0 when the command does not map (it then runs op by op). */
 static int plan_fused(const struct tproto_cmd *cmd, struct plan *pl) {
   uint8_t where[TPROTO_MAX_TENSORS]; /* the stage that holds tensor t after its runs, 0xFF: none */
+  uint8_t nwr[TPROTO_MAX_TENSORS], wr_op[TPROTO_MAX_TENSORS], last_rd[TPROTO_MAX_TENSORS];
   uint32_t off_of_t[TPROTO_MAX_TENSORS];
   uint32_t rows = 0u, cols = 0u, cap = ACC_DEPTH, any_transient = 0u, bw_d = 0u;
   struct slots sl;
@@ -657,14 +634,25 @@ static int plan_fused(const struct tproto_cmd *cmd, struct plan *pl) {
   if (cmd->n_ops < 2u) return 0;
   zero_bytes(pl, PLAN_SCALAR_BYTES);
   zero_bytes(&sl, (uint32_t)sizeof sl);
-  for (uint32_t t = 0; t < TPROTO_MAX_TENSORS; t++) where[t] = 0xFFu, off_of_t[t] = 0u;
   for (uint32_t t = 0; t < cmd->n_tensors; t++) any_transient |= cmd->tensor[t].flags & TPROTO_TF_TRANSIENT;
   if (!any_transient) return 0;
+  /* Per tensor: how many ops write it (and the first), the last op that reads it. */
+  for (uint32_t t = 0; t < TPROTO_MAX_TENSORS; t++) where[t] = 0xFFu, off_of_t[t] = 0u, nwr[t] = 0u, last_rd[t] = 0u;
   for (uint32_t o = 0; o < cmd->n_ops; o++) {
     const struct tproto_op *p = &cmd->op[o];
     uint32_t rd = tfw_operand_reads(p->opcode, p->flags, p->n_operands);
     uint32_t wr = tfw_operand_writes(p->opcode, p->flags, p->n_operands);
-    uint32_t in_cur = 0u, r, c, cnt;
+    for (uint32_t i = 0; i < p->n_operands; i++) {
+      uint32_t t = p->operand[i];
+      if (rd >> i & 1u) last_rd[t] = (uint8_t)o;
+      if ((wr >> i & 1u) && nwr[t]++ == 0u) wr_op[t] = (uint8_t)o;
+    }
+  }
+  for (uint32_t o = 0; o < cmd->n_ops; o++) {
+    const struct tproto_op *p = &cmd->op[o];
+    uint32_t rd = tfw_operand_reads(p->opcode, p->flags, p->n_operands);
+    uint32_t wr = tfw_operand_writes(p->opcode, p->flags, p->n_operands);
+    uint32_t in_cur = 0u, r, c;
     uint64_t rs;
     int lin = p->opcode <= TPROTO_OP_LINEAR_BWD_WEIGHT;
     struct stage *st;
@@ -675,8 +663,7 @@ static int plan_fused(const struct tproto_cmd *cmd, struct plan *pl) {
       uint32_t t = p->operand[i];
       if (!(rd >> i & 1u)) continue;
       if (where[t] == 0xFFu) {
-        int w = writer_of(cmd, t, &cnt);
-        if (cnt != 0u && !(cnt == 1u && w == (int)o)) return 0; /* (an op accumulating onto its output) */
+        if (nwr[t] != 0u && !(nwr[t] == 1u && wr_op[t] == o)) return 0; /* (an op accumulating onto its output) */
       } else if (cur >= 0 && where[t] == (uint32_t)cur) {
         in_cur = 1u;
       }
@@ -751,7 +738,7 @@ static int plan_fused(const struct tproto_cmd *cmd, struct plan *pl) {
        * them (a store runs after all of the stage's runs). */
       for (uint32_t e = 0; e < sl.n; e++) {
         uint32_t u = sl.tensor[e], stored = 0u;
-        if (u >= TPROTO_MAX_TENSORS || read_after(cmd, o, u)) continue;
+        if (u >= TPROTO_MAX_TENSORS || last_rd[u] > o) continue;
         for (uint32_t x = 0; x < st->n_out; x++) stored |= st->out[x].kind == XF_STORE && st->out[x].tensor == u;
         if (!stored) reuse |= 1u << u;
       }
@@ -789,11 +776,8 @@ static int plan_fused(const struct tproto_cmd *cmd, struct plan *pl) {
     st->n_out = (uint8_t)k;
   }
   /* Every tensor an op writes, once. */
-  for (uint32_t t = 0; t < cmd->n_tensors; t++) {
-    uint32_t cnt;
-    (void)writer_of(cmd, t, &cnt);
-    if (cnt > 1u) return 0;
-  }
+  for (uint32_t t = 0; t < cmd->n_tensors; t++)
+    if (nwr[t] > 1u) return 0;
   pl->fused = 1u;
   pl->rows = rows;
   pl->cols = cols;
@@ -1299,6 +1283,8 @@ static int run_plan(struct tfw_sched *s, struct plan *pl, uint32_t cmd_index) {
     if (done) break;
     spin = any ? 0u : spin + 1u;
     if (spin >= TFW_SCHED_SPIN_LIMIT) return device_fail(s, TFW_SCHED_FAIL_HANG, 0u);
+    /* Waiting on the tiles with the DMA engine idle: the next command may be read ahead now. */
+    if (!any && s->idle != NULL && dma_reached(s, s->dma_issued)) s->idle(s->idle_ctx);
   }
   for (uint32_t i = 0; i < npst; i++)
     if (pl->st[g_pst[i].stage].bwdw && gbuf_xfer(s, &pl->st[g_pst[i].stage], i, 0u, pl->st[g_pst[i].stage].g_total, 1) != 0)
@@ -1345,34 +1331,56 @@ void tfw_sched_init(struct tfw_sched *s, const struct tfw_port *port, uint32_t z
 }
 
 /* Check every op can run (op by op), without issuing anything. */
-static int check_ops(const struct tproto_cmd *cmd, struct tfw_verr *err) {
+static int check_ops(const struct tproto_cmd *cmd, struct tfw_verr *err, struct plan *pl) {
   for (uint32_t o = 0; o < cmd->n_ops && o < TPROTO_MAX_OPS; o++) {
     int rc;
     if (cmd->op[o].opcode == TPROTO_OP_COPY) {
       struct dma_desc d;
       rc = plan_copy(cmd, o, &d, err);
     } else {
-      rc = plan_op(cmd, o, &g_plan, err);
+      rc = plan_op(cmd, o, pl, err);
     }
     if (rc != 0) return rc;
   }
   return 0;
 }
 
+/* A command that maps onto a pipeline runs fused (its stages have planned every op); any other is
+ * checked op by op before anything is issued. */
 int tfw_sched_plan_fused(const struct tproto_cmd *cmd, struct tfw_verr *err) {
-  int rc = check_ops(cmd, err);
-  if (rc != 0) return rc;
-  return plan_fused(cmd, &g_plan);
+  if (plan_fused(cmd, &g_plan)) return 1;
+  return check_ops(cmd, err, &g_plan);
+}
+
+void tfw_sched_prepare(void *ctx, const struct tproto_cmd *cmd) {
+  struct tfw_sched *s = (struct tfw_sched *)ctx;
+  struct plan *pl = &g_plans[g_cur ^ 1u];
+  s->pre_cmd = NULL;
+  if (cmd == NULL) return;
+  s->pre_fused = s->allow_fusion && plan_fused(cmd, pl);
+  s->pre_rc = s->pre_fused ? 0 : check_ops(cmd, &s->pre_err, pl);
+  s->pre_cmd = cmd;
 }
 
 int tfw_sched_run(void *ctx, const struct tproto_cmd *cmd, uint32_t cmd_index, struct tfw_verr *err) {
   struct tfw_sched *s = (struct tfw_sched *)ctx;
-  int rc = check_ops(cmd, err);
+  int fused, rc;
+  if (cmd != NULL && cmd == s->pre_cmd) {
+    /* planned while the previous command ran */
+    g_cur ^= 1u;
+    fused = (int)s->pre_fused;
+    rc = s->pre_rc;
+    if (rc != 0) *err = s->pre_err;
+  } else {
+    fused = s->allow_fusion && plan_fused(cmd, &g_plan);
+    rc = fused ? 0 : check_ops(cmd, err, &g_plan);
+  }
+  s->pre_cmd = NULL;
   uint32_t fail_op = TPROTO_NO_INDEX;
   s->fail_kind = 0u, s->fail_detail = 0u;
   if (rc != 0) return rc;
   s->stats.commands++;
-  if (s->allow_fusion && plan_fused(cmd, &g_plan)) {
+  if (fused) {
     s->stats.fused++;
     fail_op = g_plan.st[0].first_op;
     rc = run_plan(s, &g_plan, cmd_index);

@@ -451,11 +451,19 @@ enum tdev_status mlp_step(struct mlp *m, struct mlp_step_stats *out) {
   enum tdev_status st;
   double loss;
   if ((st = tdev_counters(m->dev, &c0))) return FAIL(m, st, "counters: %s", tdev_errmsg(m->dev));
-  if ((st = mlp_forward_backward(m, &loss))) return st;
+  /* Forward, backward and update go into the ring together (the device runs them in order), so the
+   * firmware reads each next command while the one before it runs. */
   static struct plan p;
+  m->ncmds = 0;
+  p.n = 0;
+  plan_forward(m, &p);
+  if ((st = run_plan(m, &p, m->step * 16u))) return st;
+  p.n = 0;
+  plan_backward(m, &p);
+  if ((st = run_plan(m, &p, m->step * 16u + 4u))) return st;
   p.n = 0;
   plan_update(m, &p);
-  if ((st = run_plan(m, &p, m->step * 16u + 8u)) || (st = wait_last(m))) return st;
+  if ((st = run_plan(m, &p, m->step * 16u + 8u)) || (st = wait_last(m)) || (st = read_loss(m, &loss))) return st;
   m->step++;
   if ((st = tdev_counters(m->dev, &c1))) return FAIL(m, st, "counters: %s", tdev_errmsg(m->dev));
   if (out) {
