@@ -796,8 +796,22 @@ static int plan_fused(const struct tproto_cmd *cmd, struct plan *pl) {
 }
 
 /* --- Device access ------------------------------------------------------------------------------ */
+#ifdef TFW_SCHED_DIRECT_MMIO
+/* The device firmware (firmware/sched/module.mk builds tessera_fw.elf's copy so): its port reaches
+ * registers with plain bus accesses (firmware/app/hal_port.c), which the scheduler then makes
+ * itself, without an indirect call per register on the path from a tile's done to the next DMA. */
+static uint32_t rr(struct tfw_sched *s, uint32_t addr) {
+  (void)s;
+  return *(volatile uint32_t *)(uintptr_t)addr;
+}
+static void rw(struct tfw_sched *s, uint32_t addr, uint32_t v) {
+  (void)s;
+  *(volatile uint32_t *)(uintptr_t)addr = v;
+}
+#else
 static uint32_t rr(struct tfw_sched *s, uint32_t addr) { return s->port->reg_read(s->port->ctx, addr); }
 static void rw(struct tfw_sched *s, uint32_t addr, uint32_t v) { s->port->reg_write(s->port->ctx, addr, v); }
+#endif
 static uint64_t now(struct tfw_sched *s) { return s->port->cycles != NULL ? s->port->cycles(s->port->ctx) : 0u; }
 
 struct dma_desc {
