@@ -94,9 +94,15 @@ struct plan {
 #define PLAN_SCALAR_BYTES ((uint32_t)offsetof(struct plan, st))
 
 /* The plan being built or run (one command at a time; too large for the firmware's stack). */
-/* Two: the running command's, and the next command's planned ahead (tfw_sched_prepare). */
-static struct plan g_plans[2];
+/* Plans: 0 and 1 for the running command and the next one planned ahead (tfw_sched_prepare);
+ * PLAN_CACHED keeps the last fused plan made when a command arrived with nothing planned ahead (the
+ * first command after the device waited for the host: a training step's forward), reused while
+ * the same command comes again (g_cached_cmd: its tensors and ops; seq and group may differ). */
+#define PLAN_CACHED 2u
+static struct plan g_plans[3];
 static uint32_t g_cur;
+static uint32_t g_cached_ok;
+static struct tproto_cmd g_cached_cmd;
 #define g_plan (g_plans[g_cur])
 
 /* Zeroing is on the controller's critical path (plans are rebuilt for every command): word
@@ -1366,10 +1372,29 @@ int tfw_sched_plan_fused(const struct tproto_cmd *cmd, struct tfw_verr *err) {
   return check_ops(cmd, err, &g_plan);
 }
 
+/* The plan of a command depends on its tensor table and ops only (a stream's chunk cuts are read
+ * from the device when it runs). */
+static int same_cmd(const struct tproto_cmd *a, const struct tproto_cmd *b) {
+  const alias_word *x = (const alias_word *)(const void *)&a->tensor[0], *y = (const alias_word *)(const void *)&b->tensor[0];
+  uint32_t n = (uint32_t)(sizeof *a - offsetof(struct tproto_cmd, tensor)) / 4u;
+  if (a->n_tensors != b->n_tensors || a->n_ops != b->n_ops) return 0;
+  for (uint32_t i = 0; i < n; i++)
+    if (x[i] != y[i]) return 0;
+  return 1;
+}
+
+static void copy_words(void *dst, const void *src, uint32_t n) {
+  alias_word *d = (alias_word *)dst;
+  const alias_word *s = (const alias_word *)src;
+  for (uint32_t i = 0; i < n / 4u; i++) d[i] = s[i];
+}
+
 void tfw_sched_prepare(void *ctx, const struct tproto_cmd *cmd) {
   struct tfw_sched *s = (struct tfw_sched *)ctx;
-  struct plan *pl = &g_plans[g_cur ^ 1u];
+  uint32_t spare = g_cur == 0u ? 1u : 0u;
+  struct plan *pl = &g_plans[spare];
   s->pre_cmd = NULL;
+  s->pre_plan = spare;
   if (cmd == NULL) return;
   s->pre_fused = s->allow_fusion && plan_fused(cmd, pl);
   s->pre_rc = s->pre_fused ? 0 : check_ops(cmd, &s->pre_err, pl);
@@ -1378,16 +1403,26 @@ void tfw_sched_prepare(void *ctx, const struct tproto_cmd *cmd) {
 
 int tfw_sched_run(void *ctx, const struct tproto_cmd *cmd, uint32_t cmd_index, struct tfw_verr *err) {
   struct tfw_sched *s = (struct tfw_sched *)ctx;
-  int fused, rc;
+  int fused, rc, planned = 0;
   if (cmd != NULL && cmd == s->pre_cmd) {
-    /* planned while the previous command ran */
-    g_cur ^= 1u;
+    /* planned while the previous command ran (a one-op command: check_ops planned that op) */
+    planned = cmd->n_ops == 1u;
+    g_cur = s->pre_plan;
     fused = (int)s->pre_fused;
     rc = s->pre_rc;
     if (rc != 0) *err = s->pre_err;
+  } else if (s->allow_fusion && g_cached_ok && same_cmd(cmd, &g_cached_cmd)) {
+    g_cur = PLAN_CACHED;
+    fused = 1, rc = 0;
   } else {
+    g_cur = PLAN_CACHED;
+    g_cached_ok = 0u;
     fused = s->allow_fusion && plan_fused(cmd, &g_plan);
     rc = fused ? 0 : check_ops(cmd, err, &g_plan);
+    if (fused) {
+      copy_words(&g_cached_cmd, cmd, (uint32_t)sizeof *cmd);
+      g_cached_ok = 1u;
+    }
   }
   s->pre_cmd = NULL;
   uint32_t fail_op = TPROTO_NO_INDEX;
@@ -1407,7 +1442,7 @@ int tfw_sched_run(void *ctx, const struct tproto_cmd *cmd, uint32_t cmd_index, s
         rc = dma_go(s, &d, NULL);
         if (rc == 0) rc = dma_wait(s, s->dma_issued);
       } else {
-        (void)plan_op(cmd, o, &g_plan, err);
+        if (!planned) (void)plan_op(cmd, o, &g_plan, err);
         rc = run_plan(s, &g_plan, cmd_index);
       }
     }

@@ -94,6 +94,14 @@ struct tfw_ring {
   /* Optional (set after tfw_ring_init): given the command the ring hands to sched.cmd next, read
    * and validated ahead (tfw_ring_prefetch); NULL: forget any such command. ctx: sched.ctx. */
   void (*prepare)(void *ctx, const struct tproto_cmd *cmd);
+  /* The last command the validator accepted and the allocation entries its tensors named: the same
+   * command again (seq and group aside) over the same entries is valid without the checks. */
+  uint32_t vc_ok;
+  union {
+    struct tproto_cmd cmd;
+    uint32_t words[sizeof(struct tproto_cmd) / 4u];
+  } vc;
+  struct tfw_alloc vc_alloc[TPROTO_MAX_TENSORS];
 };
 
 /* While a command runs (called from the scheduler when it waits on the device): read the next

@@ -84,6 +84,7 @@ struct tfw_sched {
   void *idle_ctx;
   /* The next command as planned by tfw_sched_prepare (NULL: none). */
   const struct tproto_cmd *pre_cmd;
+  uint32_t pre_plan;       /* which plan buffer holds it */
   uint32_t pre_fused;
   int32_t pre_rc;
   struct tfw_verr pre_err;

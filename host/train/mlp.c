@@ -310,6 +310,7 @@ static void plan_update(const struct mlp *m, struct plan *p) {
   for (uint32_t l = 0; l < c->layers; l++) {
     const struct mlp_layer *L = &m->layer[l];
     struct plan_op *o = plan_add(p, TPROTO_OP_ADAMW, TPROTO_OPF_BF16_COPY);
+    o->cut = l > 0; /* one command per layer: the firmware reads and plans each while the one before runs */
     opnd(o, &L->W, TPROTO_DT_FP32, L->groups, m->p, 1, 0);
     opnd(o, &L->dW, TPROTO_DT_FP32, L->groups, m->p, 0, 0);
     opnd(o, &L->M, TPROTO_DT_FP32, L->groups, m->p, 1, 0);
