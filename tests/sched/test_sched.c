@@ -1245,6 +1245,28 @@ static struct tproto_cpl fw_submit(struct tproto_cmd *c, uint32_t index) {
   return cpl;
 }
 
+/* n commands into the ring at once (one doorbell), indices first..first+n-1; their completions. */
+static void fw_submit_batch(struct tproto_cmd *c, uint32_t n, uint32_t first, struct tproto_cpl *cpl) {
+  uint32_t head = first + n, done = first;
+  for (uint32_t i = 0; i < n; i++) {
+    c[i].seq = 100u + first + i;
+    assert_int_equal(tchip_dram_write(pt.chip, CMDS_AT + ((first + i) % NCMD) * sizeof *c, &c[i], sizeof *c), TCHIP_OK);
+  }
+  assert_int_equal(tchip_dram_write(pt.chip, RING_AT + offsetof(struct tproto_ring, cmd_head), &head, 4), TCHIP_OK);
+  assert_int_equal(tchip_hostif_write(pt.chip, TESSERA_HOSTIF_DOORBELL_OFFSET, head), TCHIP_OK);
+  for (int k = 0; done != head && k < 100; k++) {
+    fw_run_until(0xFFu);
+    assert_int_equal(tchip_dram_read(pt.chip, RING_AT + offsetof(struct tproto_ring, cpl_head), &done, 4), TCHIP_OK);
+  }
+  assert_int_equal(done, head);
+  for (uint32_t i = 0; i < n; i++) {
+    assert_int_equal(tchip_dram_read(pt.chip, CPLS_AT + ((first + i) % NCPL) * sizeof *cpl, &cpl[i], sizeof *cpl), TCHIP_OK);
+    assert_int_equal(cpl[i].seq, 100u + first + i);
+    assert_int_equal(cpl[i].cmd_index, first + i);
+  }
+  assert_int_equal(tchip_dram_write(pt.chip, RING_AT + offsetof(struct tproto_ring, cpl_tail), &head, 4), TCHIP_OK);
+}
+
 /* Boot the firmware image, run the MLP chain (fused where the preset allows), an invalid command
  * and an unsupported one through the rings. */
 static void test_firmware_on_chip(void **state) {
@@ -1309,6 +1331,31 @@ static void test_firmware_on_chip(void **state) {
   cpl = fw_submit(&c, 3);
   assert_int_equal(cpl.status, TPROTO_ST_OK);
   expect_tensor("Y again", &c, y, want, (size_t)m * d);
+  /* Four commands in the ring at once: each next one is read, validated and planned while the one
+   * before runs (tfw_ring_prefetch); the chain again (the cached plan and validation), the invalid
+   * one, the chain, the unsupported one: the same answers as one at a time. */
+  put(&c, y, hv, 4 * (size_t)m * d);
+  struct tproto_cmd batch[4] = {c, bad, c, un};
+  struct tproto_cpl cpls[4];
+  fw_submit_batch(batch, 4, 4, cpls);
+  assert_int_equal(cpls[0].status, TPROTO_ST_OK);
+  assert_int_equal(cpls[1].status, TPROTO_ST_INVALID);
+  assert_int_equal(cpls[1].error, TPROTO_E_DTYPE);
+  assert_int_equal(cpls[1].error_offset, OFF(tensor[0].dtype));
+  assert_int_equal(cpls[2].status, TPROTO_ST_OK);
+  assert_int_equal(cpls[3].status, TPROTO_ST_FAILED);
+  assert_int_equal(cpls[3].error, TPROTO_E_UNSUPPORTED);
+  expect_tensor("Y in a batch", &c, y, want, (size_t)m * d);
+  /* The same command over a changed allocation entry is validated again: refused. */
+  allocs.entry[0].size -= 256u;
+  assert_int_equal(tchip_dram_write(pt.chip, ALLOC_AT, &allocs, sizeof allocs), TCHIP_OK);
+  cpl = fw_submit(&c, 8);
+  assert_int_equal(cpl.status, TPROTO_ST_INVALID);
+  assert_int_equal(cpl.error, TPROTO_E_ALLOC);
+  allocs.entry[0].size += 256u;
+  assert_int_equal(tchip_dram_write(pt.chip, ALLOC_AT, &allocs, sizeof allocs), TCHIP_OK);
+  cpl = fw_submit(&c, 9);
+  assert_int_equal(cpl.status, TPROTO_ST_OK);
   uint32_t st = 0;
   assert_int_equal(tchip_hostif_read(pt.chip, TESSERA_HOSTIF_FW_STATE_OFFSET, &st), TCHIP_OK);
   assert_int_equal(st, TESSERA_FW_STATE_READY);
