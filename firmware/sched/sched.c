@@ -376,10 +376,18 @@ static int slot_has(const struct slots *sl, uint32_t ti) {
   return 0;
 }
 
-/* Elementwise kernels read a column before they write it: an output may share its words with an
- * input (in place). */
+/* Kernels whose output may share its words with a row input (in place, docs/chip.md): the
+ * elementwise ones read a column before they write it; xent_bwd reads the logits in its first two
+ * passes only, each column before its pass 2 store (the third pass reads its own output). */
 static int elementwise_op(uint32_t opc) {
-  return opc == TPROTO_OP_GELU_FWD || opc == TPROTO_OP_GELU_BWD || opc == TPROTO_OP_RESIDUAL_ADD;
+  return opc == TPROTO_OP_GELU_FWD || opc == TPROTO_OP_GELU_BWD || opc == TPROTO_OP_RESIDUAL_ADD ||
+         opc == TPROTO_OP_XENT_BWD;
+}
+
+/* Operands of one word per row (labels, losses, LayerNorm's mean and rstd). */
+static int per_row_operand(uint32_t opc, uint32_t i) {
+  return (opc == TPROTO_OP_XENT_FWD && i >= 1u) || (opc == TPROTO_OP_XENT_BWD && i == 1u) ||
+         (opc == TPROTO_OP_LAYERNORM_FWD && i >= 4u);
 }
 
 /* Output operand i of op p takes the slot of one of the op's inputs (earlier operands, whose offsets
@@ -387,7 +395,7 @@ static int elementwise_op(uint32_t opc) {
 static int take_slot(struct slots *sl, const struct tproto_op *p, uint32_t rd, uint32_t i, uint32_t reuse, uint32_t *off) {
   for (uint32_t j = 0; j < i; j++) {
     uint32_t u = p->operand[j];
-    if (!(rd >> j & 1u) || !(reuse >> u & 1u)) continue;
+    if (!(rd >> j & 1u) || !(reuse >> u & 1u) || per_row_operand(p->opcode, j)) continue;
     for (uint32_t e = 0; e < sl->n; e++)
       if (sl->tensor[e] == u) {
         sl->tensor[e] = p->operand[i];
@@ -432,9 +440,7 @@ static int stage_vector(const struct tproto_cmd *cmd, uint32_t o, struct stage *
       if (t->stride[0] != 1u || t->dtype != TPROTO_DT_FP32) return unsupported(err, T_OFF(ti, stride), o, ti);
       continue;
     }
-    if ((p->opcode == TPROTO_OP_XENT_FWD && i >= 1u) || (p->opcode == TPROTO_OP_XENT_BWD && i == 1u) ||
-        (p->opcode == TPROTO_OP_LAYERNORM_FWD && i >= 4u))
-      words = 1u;
+    if (per_row_operand(p->opcode, i)) words = 1u;
     if (p->opcode == TPROTO_OP_LAYERNORM_FWD && i == 5u) {
       off[i] = off[4] + 1u; /* rstd: the word after mean */
     } else if ((wr >> i & 1u) && words == cols && elementwise_op(p->opcode) && !slot_has(sl, ti) &&
@@ -893,6 +899,7 @@ struct pst {
   uint32_t run, chunk; /* run in progress: index, chunk */
   uint8_t busy;        /* 0 idle, 1 waiting for a chunk load, 2 tile running */
   uint8_t tile, pipe, stage;
+  uint8_t dw_out;      /* a fused bwd_weight stage has issued its dW store */
   uint64_t t0;
 };
 
@@ -1198,6 +1205,11 @@ static int advance(struct tfw_sched *s, const struct plan *pl, uint32_t p, uint3
       }
       ps->sent++;
       progress = 1;
+      /* A fused bwd_weight stage that ran its last group writes dW at once (its tile is idle). */
+      if (pl->fused && st->bwdw && ps->sent == ps->count) {
+        if (gbuf_xfer(s, st, ps->tile, 0u, st->g_total, 1) != 0) return -1;
+        ps->dw_out = 1u;
+      }
     }
   }
   /* 3. Loads of the next group when its buffer is free. */
@@ -1307,7 +1319,8 @@ static int run_plan(struct tfw_sched *s, struct plan *pl, uint32_t cmd_index) {
     if (!any && s->idle != NULL && dma_reached(s, s->dma_issued)) s->idle(s->idle_ctx);
   }
   for (uint32_t i = 0; i < npst; i++)
-    if (pl->st[g_pst[i].stage].bwdw && gbuf_xfer(s, &pl->st[g_pst[i].stage], i, 0u, pl->st[g_pst[i].stage].g_total, 1) != 0)
+    if (pl->st[g_pst[i].stage].bwdw && !g_pst[i].dw_out &&
+        gbuf_xfer(s, &pl->st[g_pst[i].stage], i, 0u, pl->st[g_pst[i].stage].g_total, 1) != 0)
       return -1;
   return dma_wait(s, s->dma_issued);
 }
