@@ -120,6 +120,7 @@ static void run_cmd(struct tfw_ring *r, struct tproto_cpl *cpl) {
  * commands every step, and the first one of a step is validated while the device waits; the ones
  * read ahead are validated while it runs and do not replace the entry). */
 typedef uint32_t __attribute__((__may_alias__)) alias_word;
+_Static_assert(sizeof(struct tproto_cmd) % 16u == 0u, "validate() compares and copies four words a round");
 #define SEQ_WORD ((uint32_t)offsetof(struct tproto_cmd, seq) / 4u)
 #define GROUP_WORD ((uint32_t)offsetof(struct tproto_cmd, group) / 4u)
 static int validate(struct tfw_ring *r, const uint8_t *bytes, struct tfw_verr *err) {
@@ -128,8 +129,11 @@ static int validate(struct tfw_ring *r, const uint8_t *bytes, struct tfw_verr *e
   uint32_t same = r->vc_ok, count = r->allocs != NULL ? r->allocs->count : 0u;
   int rc;
   if (count > TFW_MAX_ALLOCS) count = TFW_MAX_ALLOCS;
-  for (uint32_t i = 0; same && i < (uint32_t)(CMD_BYTES / 4u); i++)
+  for (uint32_t i = 0; same && i < 8u; i++) /* the header's first words; seq and group may differ */
     if (i != SEQ_WORD && i != GROUP_WORD && w[i] != r->vc.words[i]) same = 0u;
+  for (uint32_t i = 8u; same && i + 4u <= (uint32_t)(CMD_BYTES / 4u); i += 4u) /* four words a round */
+    same = ((w[i] ^ r->vc.words[i]) | (w[i + 1u] ^ r->vc.words[i + 1u]) | (w[i + 2u] ^ r->vc.words[i + 2u]) |
+            (w[i + 3u] ^ r->vc.words[i + 3u])) == 0u;
   for (uint32_t t = 0; same && t < cmd->n_tensors; t++) {
     uint32_t id = cmd->tensor[t].alloc_id;
     same = id < count && r->allocs->entry[id].base == r->vc_alloc[t].base && r->allocs->entry[id].size == r->vc_alloc[t].size;
@@ -141,7 +145,8 @@ static int validate(struct tfw_ring *r, const uint8_t *bytes, struct tfw_verr *e
   rc = tfw_validate_cmd(bytes, CMD_BYTES, r->allocs, err);
   r->vc_ok = 0u;
   if (rc == 0) {
-    for (uint32_t i = 0; i < (uint32_t)(CMD_BYTES / 4u); i++) r->vc.words[i] = w[i];
+    for (uint32_t i = 0; i + 4u <= (uint32_t)(CMD_BYTES / 4u); i += 4u)
+      r->vc.words[i] = w[i], r->vc.words[i + 1u] = w[i + 1u], r->vc.words[i + 2u] = w[i + 2u], r->vc.words[i + 3u] = w[i + 3u];
     for (uint32_t t = 0; t < cmd->n_tensors; t++) r->vc_alloc[t] = r->allocs->entry[cmd->tensor[t].alloc_id];
     r->vc_ok = 1u;
   }

@@ -1390,16 +1390,20 @@ int tfw_sched_plan_fused(const struct tproto_cmd *cmd, struct tfw_verr *err) {
 static int same_cmd(const struct tproto_cmd *a, const struct tproto_cmd *b) {
   const alias_word *x = (const alias_word *)(const void *)&a->tensor[0], *y = (const alias_word *)(const void *)&b->tensor[0];
   uint32_t n = (uint32_t)(sizeof *a - offsetof(struct tproto_cmd, tensor)) / 4u;
+  uint32_t i = 0;
   if (a->n_tensors != b->n_tensors || a->n_ops != b->n_ops) return 0;
-  for (uint32_t i = 0; i < n; i++)
-    if (x[i] != y[i]) return 0;
+  for (; i < n; i += 4u) /* four words a round: this runs while the device waits */
+    if (((x[i] ^ y[i]) | (x[i + 1u] ^ y[i + 1u]) | (x[i + 2u] ^ y[i + 2u]) | (x[i + 3u] ^ y[i + 3u])) != 0u) return 0;
   return 1;
 }
 
-static void copy_words(void *dst, const void *src, uint32_t n) {
-  alias_word *d = (alias_word *)dst;
-  const alias_word *s = (const alias_word *)src;
-  for (uint32_t i = 0; i < n / 4u; i++) d[i] = s[i];
+_Static_assert(sizeof(struct tproto_cmd) % 16u == 0u && offsetof(struct tproto_cmd, tensor) % 16u == 0u,
+               "same_cmd and copy_cmd go four words a round");
+static void copy_cmd(struct tproto_cmd *dst, const struct tproto_cmd *src) {
+  alias_word *d = (alias_word *)(void *)dst;
+  const alias_word *s = (const alias_word *)(const void *)src;
+  for (uint32_t i = 0; i < (uint32_t)sizeof *dst / 4u; i += 4u)
+    d[i] = s[i], d[i + 1u] = s[i + 1u], d[i + 2u] = s[i + 2u], d[i + 3u] = s[i + 3u];
 }
 
 void tfw_sched_prepare(void *ctx, const struct tproto_cmd *cmd) {
@@ -1433,7 +1437,7 @@ int tfw_sched_run(void *ctx, const struct tproto_cmd *cmd, uint32_t cmd_index, s
     fused = s->allow_fusion && plan_fused(cmd, &g_plan);
     rc = fused ? 0 : check_ops(cmd, err, &g_plan);
     if (fused) {
-      copy_words(&g_cached_cmd, cmd, (uint32_t)sizeof *cmd);
+      copy_cmd(&g_cached_cmd, cmd);
       g_cached_ok = 1u;
     }
   }
