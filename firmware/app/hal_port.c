@@ -10,6 +10,8 @@
 /* Transfers at least this long, word aligned, into DMEM go by DMA (a command is 1728 bytes: one
  * descriptor instead of 432 uncached window reads, each costing the DRAM latency). */
 #define DMA_MIN_BYTES 64u
+/* Writes from DMEM of at least this many bytes (a completion) go by DMA too. */
+#define DMA_MIN_WRITE_BYTES 16u
 
 static struct tfw_sched *port_sched;
 static uint8_t zero_area[TFW_SCHED_ZERO_BYTES] __attribute__((aligned(4)));
@@ -41,14 +43,16 @@ static void dma_idle(void) {
   }
 }
 
-/* One DRAM -> DMEM copy by DMA; takes a ticket of the scheduler's count and waits for it. */
-static int dma_read(uint64_t addr, void *buf, uint32_t len) {
+/* One DRAM <-> DMEM copy by DMA (to_dram: DMEM -> DRAM); takes a ticket of the scheduler's count
+ * and waits for it. */
+static int dma_copy(uint64_t addr, const void *buf, uint32_t len, int to_dram) {
   const uint32_t b = TESSERA_DMA_BASE;
+  uint32_t dmem = (uint32_t)(uintptr_t)buf - TESSERA_DMEM_BASE;
   dma_idle();
-  TFW_REG(b, TESSERA_DMA_SRC_LO_OFFSET) = (uint32_t)addr;
-  TFW_REG(b, TESSERA_DMA_SRC_HI_OFFSET) = (uint32_t)(addr >> 32);
-  TFW_REG(b, TESSERA_DMA_DST_LO_OFFSET) = (uint32_t)(uintptr_t)buf - TESSERA_DMEM_BASE;
-  TFW_REG(b, TESSERA_DMA_DST_HI_OFFSET) = 0u;
+  TFW_REG(b, TESSERA_DMA_SRC_LO_OFFSET) = to_dram ? dmem : (uint32_t)addr;
+  TFW_REG(b, TESSERA_DMA_SRC_HI_OFFSET) = to_dram ? 0u : (uint32_t)(addr >> 32);
+  TFW_REG(b, TESSERA_DMA_DST_LO_OFFSET) = to_dram ? (uint32_t)addr : dmem;
+  TFW_REG(b, TESSERA_DMA_DST_HI_OFFSET) = to_dram ? (uint32_t)(addr >> 32) : 0u;
   TFW_REG(b, TESSERA_DMA_AUX_LO_OFFSET) = 0u;
   TFW_REG(b, TESSERA_DMA_AUX_HI_OFFSET) = 0u;
   TFW_REG(b, TESSERA_DMA_ROWS_OFFSET) = 1u;
@@ -56,7 +60,8 @@ static int dma_read(uint64_t addr, void *buf, uint32_t len) {
   TFW_REG(b, TESSERA_DMA_SRC_STRIDE_OFFSET) = len;
   TFW_REG(b, TESSERA_DMA_DST_STRIDE_OFFSET) = len;
   TFW_REG(b, TESSERA_DMA_CTRL_OFFSET) =
-      (TESSERA_DMA_KIND_DRAM << TESSERA_DMA_CTRL_SRC_KIND_SHIFT) | (TESSERA_DMA_KIND_DMEM << TESSERA_DMA_CTRL_DST_KIND_SHIFT) |
+      ((to_dram ? TESSERA_DMA_KIND_DMEM : TESSERA_DMA_KIND_DRAM) << TESSERA_DMA_CTRL_SRC_KIND_SHIFT) |
+      ((to_dram ? TESSERA_DMA_KIND_DRAM : TESSERA_DMA_KIND_DMEM) << TESSERA_DMA_CTRL_DST_KIND_SHIFT) |
       (TESSERA_DMA_MODE_COPY << TESSERA_DMA_CTRL_MODE_SHIFT);
   TFW_REG(b, TESSERA_DMA_START_OFFSET) = TESSERA_DMA_START_GO_MASK;
   if (TFW_REG(b, TESSERA_DMA_STATUS_OFFSET) & TESSERA_DMA_STATUS_ERROR_MASK) {
@@ -72,7 +77,7 @@ static int port_read(void *ctx, uint64_t addr, void *buf, uint32_t len) {
   (void)ctx;
   if (!in_window(addr, len)) return -1;
   if (len >= DMA_MIN_BYTES && (addr & 3u) == 0u && (len & 3u) == 0u && ((uintptr_t)buf & 3u) == 0u && in_dmem(buf, len))
-    return dma_read(addr, buf, len);
+    return dma_copy(addr, buf, len, 0);
   /* Small reads: whole words through the window. */
   uint8_t *out = (uint8_t *)buf;
   for (uint32_t i = 0; i < len;) {
@@ -87,7 +92,11 @@ static int port_write(void *ctx, uint64_t addr, const void *buf, uint32_t len) {
   (void)ctx;
   const uint8_t *in = (const uint8_t *)buf;
   if (!in_window(addr, len)) return -1;
-  /* Indices and completions: words through the window (read-modify-write at ragged ends). */
+  /* Completions: one DMA descriptor (a window access costs the DRAM latency per word). */
+  if (len >= DMA_MIN_WRITE_BYTES && (addr & 3u) == 0u && (len & 3u) == 0u && ((uintptr_t)buf & 3u) == 0u &&
+      in_dmem(buf, len))
+    return dma_copy(addr, buf, len, 1);
+  /* Indices: words through the window (read-modify-write at ragged ends). */
   for (uint32_t i = 0; i < len;) {
     uint64_t a = addr + i;
     uint32_t off = (uint32_t)(a & ~3ull), k = (uint32_t)(a & 3u);

@@ -45,6 +45,10 @@ int main(void) {
     for (;;) {
     }
   }
+  /* While a command waits on the tiles, the next one is read, validated and planned. */
+  ring.prepare = tfw_sched_prepare;
+  sched.idle = tfw_ring_prefetch;
+  sched.idle_ctx = &ring;
   HOSTIF(TESSERA_HOSTIF_FW_STATE_OFFSET) = TESSERA_FW_STATE_READY;
   uint32_t seen = ring.cmd_tail, more = 1u; /* one poll at once: commands may predate ready */
   for (;;) {

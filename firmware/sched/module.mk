@@ -17,6 +17,10 @@ SUITE_fw_validate_build_DEPS := $(TFW_SCHED_FW_OBJS)
 # fragments are read in sorted order and fw_prog comes from firmware/module.mk.)
 TESSERA_FW_ELF := $(O)/fw/tessera_fw.elf
 $(O)/fw/obj/firmware/app/%.o: FW_CFLAGS += -Ifirmware/sched -Ifirmware/app
+# The image's scheduler drives registers directly (the port's reg_read/reg_write are plain bus
+# accesses there); the fw_sched_build suite checks the port-call variant the host tests run.
+$(O)/fw/obj/firmware/sched/sched.o: FW_CFLAGS += -DTFW_SCHED_DIRECT_MMIO
+$(O)/fw/obj/firmware/sched/sched.o: firmware/sched/module.mk
 $(eval $(call fw_prog,tessera_fw,firmware/app/main.c firmware/app/hal_port.c firmware/sched/sched.c \
   firmware/sched/ring.c firmware/sched/validate.c))
 

@@ -95,7 +95,7 @@ int tfw_ring_init(struct tfw_ring *r, const struct tfw_port *port, uint64_t ctrl
 
 /* Run one validated command through the scheduler, filling the completion. */
 static void run_cmd(struct tfw_ring *r, struct tproto_cpl *cpl) {
-  const struct tproto_cmd *cmd = &r->buf.cmd;
+  const struct tproto_cmd *cmd = &r->buf[r->cur].cmd;
   struct tfw_verr err = {0u, 0u, TPROTO_NO_INDEX, TPROTO_NO_INDEX};
   uint32_t n_ops = cmd->n_ops <= TPROTO_MAX_OPS ? cmd->n_ops : TPROTO_MAX_OPS;
   if (r->sched.cmd != NULL) n_ops = 1u; /* one call for the whole group */
@@ -114,6 +114,45 @@ static void run_cmd(struct tfw_ring *r, struct tproto_cpl *cpl) {
   }
 }
 
+/* tfw_validate_cmd is a function of the command's bytes (seq and group are not checked) and of
+ * the allocation entries its tensors name: a command equal to the last valid one in the rest,
+ * naming entries that are unchanged, is valid without the checks (a training loop sends the same
+ * commands every step, and the first one of a step is validated while the device waits; the ones
+ * read ahead are validated while it runs and do not replace the entry). */
+typedef uint32_t __attribute__((__may_alias__)) alias_word;
+_Static_assert(sizeof(struct tproto_cmd) % 16u == 0u, "validate() compares and copies four words a round");
+#define SEQ_WORD ((uint32_t)offsetof(struct tproto_cmd, seq) / 4u)
+#define GROUP_WORD ((uint32_t)offsetof(struct tproto_cmd, group) / 4u)
+static int validate(struct tfw_ring *r, const uint8_t *bytes, struct tfw_verr *err) {
+  const alias_word *w = (const alias_word *)(const void *)bytes;
+  const struct tproto_cmd *cmd = (const struct tproto_cmd *)(const void *)bytes;
+  uint32_t same = r->vc_ok, count = r->allocs != NULL ? r->allocs->count : 0u;
+  int rc;
+  if (count > TFW_MAX_ALLOCS) count = TFW_MAX_ALLOCS;
+  for (uint32_t i = 0; same && i < 8u; i++) /* the header's first words; seq and group may differ */
+    if (i != SEQ_WORD && i != GROUP_WORD && w[i] != r->vc.words[i]) same = 0u;
+  for (uint32_t i = 8u; same && i + 4u <= (uint32_t)(CMD_BYTES / 4u); i += 4u) /* four words a round */
+    same = ((w[i] ^ r->vc.words[i]) | (w[i + 1u] ^ r->vc.words[i + 1u]) | (w[i + 2u] ^ r->vc.words[i + 2u]) |
+            (w[i + 3u] ^ r->vc.words[i + 3u])) == 0u;
+  for (uint32_t t = 0; same && t < cmd->n_tensors; t++) {
+    uint32_t id = cmd->tensor[t].alloc_id;
+    same = id < count && r->allocs->entry[id].base == r->vc_alloc[t].base && r->allocs->entry[id].size == r->vc_alloc[t].size;
+  }
+  if (same) {
+    err->code = 0u, err->offset = 0u, err->op = TPROTO_NO_INDEX, err->tensor = TPROTO_NO_INDEX;
+    return 0;
+  }
+  rc = tfw_validate_cmd(bytes, CMD_BYTES, r->allocs, err);
+  r->vc_ok = 0u;
+  if (rc == 0) {
+    for (uint32_t i = 0; i + 4u <= (uint32_t)(CMD_BYTES / 4u); i += 4u)
+      r->vc.words[i] = w[i], r->vc.words[i + 1u] = w[i + 1u], r->vc.words[i + 2u] = w[i + 2u], r->vc.words[i + 3u] = w[i + 3u];
+    for (uint32_t t = 0; t < cmd->n_tensors; t++) r->vc_alloc[t] = r->allocs->entry[cmd->tensor[t].alloc_id];
+    r->vc_ok = 1u;
+  }
+  return rc;
+}
+
 /* Take the command at cmd_tail and post its completion at cpl_head. 0 or a bus failure (1). */
 static int take_one(struct tfw_ring *r, const struct tproto_ring *c) {
   struct tproto_cpl cpl;
@@ -121,14 +160,23 @@ static int take_one(struct tfw_ring *r, const struct tproto_ring *c) {
   uint64_t t0 = now(r);
   uint64_t at = c->cmd_base + (uint64_t)(r->cmd_tail & (c->cmd_entries - 1u)) * CMD_BYTES;
   int rc;
-  if (r->port->read(r->port->ctx, at, r->buf.bytes, CMD_BYTES) != 0) return 1;
+  if (r->pre_valid && r->pre_index == r->cmd_tail) {
+    /* read and validated while the previous command ran */
+    r->cur ^= 1u;
+    rc = r->pre_rc;
+    err = r->pre_err;
+  } else {
+    if (r->pre_valid && r->prepare != NULL) r->prepare(r->sched.ctx, NULL);
+    if (r->port->read(r->port->ctx, at, r->buf[r->cur].bytes, CMD_BYTES) != 0) return 1;
+    rc = validate(r, r->buf[r->cur].bytes, &err);
+  }
+  r->pre_valid = 0u;
   zero_bytes(&cpl, CPL_BYTES);
-  cpl.seq = r->buf.cmd.seq;
+  cpl.seq = r->buf[r->cur].cmd.seq;
   cpl.cmd_index = r->cmd_tail;
-  cpl.group = r->buf.cmd.group;
+  cpl.group = r->buf[r->cur].cmd.group;
   cpl.error_op = TPROTO_NO_INDEX;
   cpl.error_tensor = TPROTO_NO_INDEX;
-  rc = tfw_validate_cmd(r->buf.bytes, CMD_BYTES, r->allocs, &err);
   if (rc != 0) {
     cpl.status = TPROTO_ST_INVALID;
     cpl.error = err.code;
@@ -136,6 +184,7 @@ static int take_one(struct tfw_ring *r, const struct tproto_ring *c) {
     cpl.error_op = err.op;
     cpl.error_tensor = err.tensor;
   } else if (r->have_seq && cpl.seq != r->expect_seq) {
+    if (r->prepare != NULL) r->prepare(r->sched.ctx, NULL);
     cpl.status = TPROTO_ST_INVALID;
     cpl.error = (uint16_t)TFW_E_SEQ;
     cpl.error_offset = (uint16_t)offsetof(struct tproto_cmd, seq);
@@ -159,6 +208,21 @@ static int take_one(struct tfw_ring *r, const struct tproto_ring *c) {
   return 0;
 }
 
+static uint32_t umin32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+
+void tfw_ring_prefetch(void *ring) {
+  struct tfw_ring *r = (struct tfw_ring *)ring;
+  uint32_t next = r->cmd_tail + 1u, other = r->cur ^ 1u;
+  if (r->fatal != 0u || r->ahead == 0u || r->pre_valid) return;
+  /* a read that fails is left to take_one, which reads it again and reports the bus error */
+  if (r->port->read(r->port->ctx, r->cmd_base + (uint64_t)(next & r->cmd_mask) * CMD_BYTES, r->buf[other].bytes, CMD_BYTES) != 0)
+    return;
+  r->pre_rc = tfw_validate_cmd(r->buf[other].bytes, CMD_BYTES, r->allocs, &r->pre_err); /* (off the critical path) */
+  r->pre_index = next;
+  r->pre_valid = 1u;
+  if (r->pre_rc == 0 && r->prepare != NULL) r->prepare(r->sched.ctx, &r->buf[other].cmd);
+}
+
 int tfw_ring_poll(struct tfw_ring *r, uint32_t max_cmds, uint32_t *taken) {
   struct tproto_ring c;
   uint32_t code, detail, pending, inflight, limit, n = 0;
@@ -173,10 +237,15 @@ int tfw_ring_poll(struct tfw_ring *r, uint32_t max_cmds, uint32_t *taken) {
   inflight = r->cpl_head - c.cpl_tail;
   if (inflight > c.cpl_entries) return fail(r, TFW_FATAL_CPL_TAIL, c.cpl_tail);
   limit = max_cmds < c.cmd_entries ? max_cmds : c.cmd_entries;
+  r->cmd_base = c.cmd_base;
+  r->cmd_mask = c.cmd_entries - 1u;
   while (n < limit) {
     if (pending == 0u) break;
     if (inflight == c.cpl_entries) break;
+    /* what this poll takes after this command (the scheduler may read it ahead) */
+    r->ahead = umin32(umin32(pending - 1u, limit - n - 1u), c.cpl_entries - inflight - 1u);
     if (take_one(r, &c) != 0) {
+      r->ahead = 0u;
       if (taken != NULL) *taken = n;
       return fail(r, TFW_FATAL_BUS, r->cmd_tail);
     }
@@ -184,6 +253,7 @@ int tfw_ring_poll(struct tfw_ring *r, uint32_t max_cmds, uint32_t *taken) {
     inflight++;
     n++;
   }
+  r->ahead = 0u;
   if (pending != 0u) result = inflight == c.cpl_entries ? TFW_RING_BLOCKED : TFW_RING_DONE;
   if (n != 0u && r->port->irq != NULL) r->port->irq(r->port->ctx);
   if (taken != NULL) *taken = n;

@@ -38,9 +38,10 @@ enum { CV_NONE = 0, CV_UNPACK, CV_PACK };
 /* A transfer of every token group: `words` words per row (0: the group's cols) at region offset
  * `off` of the stage's buffer; DRAM side row r of the op at addr + r * rstride. */
 struct xfer {
-  uint8_t kind, cvt, tensor, pad;
+  uint8_t kind, cvt, tensor;
+  uint8_t dst;    /* MOVE: the stage it goes to (a later one of the same pipe) */
   uint32_t off;   /* LOAD / ZERO: destination; STORE / MOVE: source (region offset) */
-  uint32_t off2;  /* MOVE: destination region offset in the next stage */
+  uint32_t off2;  /* MOVE: destination region offset in stage dst */
   uint32_t words; /* 0: the group's cols */
   uint64_t addr;
   uint32_t rstride;
@@ -62,6 +63,8 @@ struct bcast {
   uint32_t word, words;
 };
 
+/* The scalars come first: a new stage zeroes them only (stage_reset); the arrays are filled up to
+ * their counts. */
 struct stage {
   uint32_t kn, half; /* region words; buffer b's region offsets start at b * half */
   uint8_t nbuf, n_in, n_out, n_run, n_bc, first_op;
@@ -69,15 +72,18 @@ struct stage {
   uint8_t bwdw;    /* bwd_weight: one pipe per chunk, the gradient buffer kept for all groups */
   uint8_t accum;   /* bwd_weight: gradient buffer starts from dW (else zero) */
   uint8_t dw_tensor;
-  uint16_t pad;
-  struct xfer in[TFW_SCHED_MAX_XFER], out[TFW_SCHED_MAX_XFER];
-  struct run run[TFW_SCHED_MAX_RUNS];
-  struct bcast bc[2];
+  uint8_t from;    /* fused: stages that move tensors into this one (bit per stage) */
+  uint8_t to;      /* fused: stages this one moves tensors into */
+  uint32_t pwords; /* vector stage: bank words at the top for broadcast parameters */
   uint64_t s_addr, wv_addr, dw_addr; /* stream, weights, dW of the linear run */
   uint32_t g_total;                  /* stream groups */
   uint32_t nchunks;
+  struct xfer in[TFW_SCHED_MAX_XFER], out[TFW_SCHED_MAX_XFER];
+  struct run run[TFW_SCHED_MAX_RUNS];
+  struct bcast bc[2];
   uint32_t chunk0[TFW_SCHED_MAX_CHUNKS + 1u]; /* chunk c: groups chunk0[c] .. chunk0[c+1]-1 */
 };
+#define STAGE_SCALAR_BYTES ((uint32_t)offsetof(struct stage, in))
 
 struct plan {
   uint8_t fused, n_stages, n_pipes, all_groups;
@@ -85,13 +91,29 @@ struct plan {
   uint32_t rpg;              /* rows per token group */
   struct stage st[TFW_SCHED_MAX_STAGES];
 };
+#define PLAN_SCALAR_BYTES ((uint32_t)offsetof(struct plan, st))
 
 /* The plan being built or run (one command at a time; too large for the firmware's stack). */
-static struct plan g_plan;
+/* Plans: 0 and 1 for the running command and the next one planned ahead (tfw_sched_prepare);
+ * PLAN_CACHED keeps the last fused plan made when a command arrived with nothing planned ahead (the
+ * first command after the device waited for the host: a training step's forward), reused while
+ * the same command comes again (g_cached_cmd: its tensors and ops; seq and group may differ). */
+#define PLAN_CACHED 2u
+static struct plan g_plans[3];
+static uint32_t g_cur;
+static uint32_t g_cached_ok;
+static struct tproto_cmd g_cached_cmd;
+#define g_plan (g_plans[g_cur])
 
+/* Zeroing is on the controller's critical path (plans are rebuilt for every command): word
+ * stores where the pointer is aligned (every struct here is), bytes for the rest. */
+typedef uint32_t __attribute__((__may_alias__)) alias_word;
 static void zero_bytes(void *p, uint32_t n) {
   uint8_t *b = (uint8_t *)p;
-  for (uint32_t i = 0; i < n; i++) b[i] = 0;
+  uint32_t i = 0;
+  if (((uintptr_t)b & 3u) == 0u)
+    for (alias_word *w = (alias_word *)p; i + 4u <= n; i += 4u) *w++ = 0u;
+  for (; i < n; i++) b[i] = 0;
 }
 
 static uint32_t udiv_up(uint32_t a, uint32_t b) { return a / b + (a % b != 0u ? 1u : 0u); }
@@ -201,9 +223,10 @@ static int add_out(struct stage *st, const struct xfer *x) {
 }
 
 /* The linear op o as the first run of stage st: X (or dY) and Y (or dX) regions, weights, bias.
- * link_in: the row operand comes from the previous stage (no DRAM load of it). Returns 0 or an
- * error; *cap gets the most rows per lane a group may have. */
-static int stage_linear(const struct tproto_cmd *cmd, uint32_t o, struct stage *st, int link_in, uint32_t *cap,
+ * linked: bit i set when row operand i comes from an earlier stage of a fused plan (moved into the
+ * region, no DRAM load of it). Returns 0 or an error; *cap gets the most rows per lane a group may
+ * have. */
+static int stage_linear(const struct tproto_cmd *cmd, uint32_t o, struct stage *st, uint32_t linked, uint32_t *cap,
                         struct tfw_verr *err) {
   const struct tproto_op *p = &cmd->op[o];
   uint32_t n = p->iparam[0], k = p->iparam[1], rc, words_free = BANK_WORDS;
@@ -259,7 +282,7 @@ static int stage_linear(const struct tproto_cmd *cmd, uint32_t o, struct stage *
     if (f & TPROTO_EPI_GELU) r->kernel |= KFLAG(EPI_GELU);
     if (f & TPROTO_EPI_SCALE) r->kernel |= KFLAG(EPI_SCALE), r->s[0] = p->scalar[0];
     if (cmd->tensor[ty].dtype == TPROTO_DT_BF16) r->kernel |= KFLAG(CAST_BF16);
-    if (!link_in) {
+    if (!(linked & 1u)) {
       if ((rc = (uint32_t)mk_xfer(&x, XF_LOAD, cmd, tx, 0u, k, cmd->tensor[tx].stride[0], o, err)) != 0u) return (int)rc;
       add_in(st, &x);
     }
@@ -284,8 +307,10 @@ static int stage_linear(const struct tproto_cmd *cmd, uint32_t o, struct stage *
   case TPROTO_OP_LINEAR_BWD_DATA: {
     uint32_t tdy = p->operand[0], tdx = p->operand[3];
     r->kernel = KCODE(BWD_DATA);
-    if ((rc = (uint32_t)mk_xfer(&x, XF_LOAD, cmd, tdy, k, n, cmd->tensor[tdy].stride[0], o, err)) != 0u) return (int)rc;
-    add_in(st, &x);
+    if (!(linked & 1u)) {
+      if ((rc = (uint32_t)mk_xfer(&x, XF_LOAD, cmd, tdy, k, n, cmd->tensor[tdy].stride[0], o, err)) != 0u) return (int)rc;
+      add_in(st, &x);
+    }
     if (p->flags & TPROTO_OPF_ACCUM) {
       if ((rc = (uint32_t)mk_xfer(&x, XF_LOAD, cmd, tdx, 0u, k, cmd->tensor[tdx].stride[0], o, err)) != 0u) return (int)rc;
     } else {
@@ -309,10 +334,14 @@ static int stage_linear(const struct tproto_cmd *cmd, uint32_t o, struct stage *
      * The first half of the group's own dW bytes (4P per group) stands in: inside a tensor the
      * command names, and the gradient buffer is loaded after the weights. */
     st->wv_addr = st->dw_addr;
-    if ((rc = (uint32_t)mk_xfer(&x, XF_LOAD, cmd, tx, 0u, k, cmd->tensor[tx].stride[0], o, err)) != 0u) return (int)rc;
-    add_in(st, &x);
-    if ((rc = (uint32_t)mk_xfer(&x, XF_LOAD, cmd, tdy, k, n, cmd->tensor[tdy].stride[0], o, err)) != 0u) return (int)rc;
-    add_in(st, &x);
+    if (!(linked & 2u)) {
+      if ((rc = (uint32_t)mk_xfer(&x, XF_LOAD, cmd, tx, 0u, k, cmd->tensor[tx].stride[0], o, err)) != 0u) return (int)rc;
+      add_in(st, &x);
+    }
+    if (!(linked & 1u)) {
+      if ((rc = (uint32_t)mk_xfer(&x, XF_LOAD, cmd, tdy, k, n, cmd->tensor[tdy].stride[0], o, err)) != 0u) return (int)rc;
+      add_in(st, &x);
+    }
     *cap = words_free / st->kn;
     break;
   }
@@ -341,6 +370,42 @@ static uint32_t slot_of(struct slots *sl, uint32_t ti, uint32_t words, int *fres
   return sl->off[sl->n - 1u];
 }
 
+static int slot_has(const struct slots *sl, uint32_t ti) {
+  for (uint32_t i = 0; i < sl->n; i++)
+    if (sl->tensor[i] == ti) return 1;
+  return 0;
+}
+
+/* Kernels whose output may share its words with a row input (in place, docs/chip.md): the
+ * elementwise ones read a column before they write it; xent_bwd reads the logits in its first two
+ * passes only, each column before its pass 2 store (the third pass reads its own output). */
+static int elementwise_op(uint32_t opc) {
+  return opc == TPROTO_OP_GELU_FWD || opc == TPROTO_OP_GELU_BWD || opc == TPROTO_OP_RESIDUAL_ADD ||
+         opc == TPROTO_OP_XENT_BWD;
+}
+
+/* Operands of one word per row (labels, losses, LayerNorm's mean and rstd). */
+static int per_row_operand(uint32_t opc, uint32_t i) {
+  return (opc == TPROTO_OP_XENT_FWD && i >= 1u) || (opc == TPROTO_OP_XENT_BWD && i == 1u) ||
+         (opc == TPROTO_OP_LAYERNORM_FWD && i >= 4u);
+}
+
+/* Output operand i of op p takes the slot of one of the op's inputs (earlier operands, whose offsets
+ * are in off[]) that `reuse` names: that tensor is no longer in the stage afterwards. */
+static int take_slot(struct slots *sl, const struct tproto_op *p, uint32_t rd, uint32_t i, uint32_t reuse, uint32_t *off) {
+  for (uint32_t j = 0; j < i; j++) {
+    uint32_t u = p->operand[j];
+    if (!(rd >> j & 1u) || !(reuse >> u & 1u) || per_row_operand(p->opcode, j)) continue;
+    for (uint32_t e = 0; e < sl->n; e++)
+      if (sl->tensor[e] == u) {
+        sl->tensor[e] = p->operand[i];
+        off[i] = off[j];
+        return 1;
+      }
+  }
+  return 0;
+}
+
 static int is_vector_op(uint32_t opc) {
   return opc == TPROTO_OP_GELU_FWD || opc == TPROTO_OP_GELU_BWD || opc == TPROTO_OP_RESIDUAL_ADD ||
          opc == TPROTO_OP_SOFTMAX || opc == TPROTO_OP_LAYERNORM_FWD || opc == TPROTO_OP_XENT_FWD ||
@@ -354,7 +419,7 @@ static int is_vector_op(uint32_t opc) {
  * tensors are cut into rows of `cols` elements (rstride = cols). Outputs are stored unless the
  * caller drops them. Words for broadcast parameters come from the top of the bank (*param_words). */
 static int stage_vector(const struct tproto_cmd *cmd, uint32_t o, struct stage *st, struct slots *sl, uint32_t *have,
-                        uint32_t cols, int flat, uint32_t *param_words, struct tfw_verr *err) {
+                        uint32_t cols, int flat, uint32_t *param_words, uint32_t reuse, struct tfw_verr *err) {
   const struct tproto_op *p = &cmd->op[o];
   uint32_t rd = tfw_operand_reads(p->opcode, p->flags, p->n_operands);
   uint32_t wr = tfw_operand_writes(p->opcode, p->flags, p->n_operands);
@@ -375,11 +440,12 @@ static int stage_vector(const struct tproto_cmd *cmd, uint32_t o, struct stage *
       if (t->stride[0] != 1u || t->dtype != TPROTO_DT_FP32) return unsupported(err, T_OFF(ti, stride), o, ti);
       continue;
     }
-    if ((p->opcode == TPROTO_OP_XENT_FWD && i >= 1u) || (p->opcode == TPROTO_OP_XENT_BWD && i == 1u) ||
-        (p->opcode == TPROTO_OP_LAYERNORM_FWD && i >= 4u))
-      words = 1u;
+    if (per_row_operand(p->opcode, i)) words = 1u;
     if (p->opcode == TPROTO_OP_LAYERNORM_FWD && i == 5u) {
       off[i] = off[4] + 1u; /* rstd: the word after mean */
+    } else if ((wr >> i & 1u) && words == cols && elementwise_op(p->opcode) && !slot_has(sl, ti) &&
+               take_slot(sl, p, rd, i, reuse, off)) {
+      /* in place: the output takes the slot of an input nothing reads afterwards */
     } else {
       off[i] = slot_of(sl, ti, p->opcode == TPROTO_OP_LAYERNORM_FWD && i == 4u ? 2u : words, &fresh);
     }
@@ -499,12 +565,13 @@ static int plan_op(const struct tproto_cmd *cmd, uint32_t o, struct plan *pl, st
   struct stage *st = &pl->st[0];
   uint32_t cap = 0u;
   int rc;
-  zero_bytes(pl, (uint32_t)sizeof *pl);
+  zero_bytes(pl, PLAN_SCALAR_BYTES);
+  zero_bytes(st, STAGE_SCALAR_BYTES);
   pl->n_stages = 1u;
   st->first_op = (uint8_t)o;
   if (p->opcode <= TPROTO_OP_LINEAR_BWD_WEIGHT) {
     uint32_t t0 = p->operand[0];
-    if ((rc = stage_linear(cmd, o, st, 0, &cap, err)) != 0) return rc;
+    if ((rc = stage_linear(cmd, o, st, 0u, &cap, err)) != 0) return rc;
     pl->rows = cmd->tensor[t0].shape[0];
     pl->cols = 0u;
     if (st->bwdw) {
@@ -526,7 +593,7 @@ static int plan_op(const struct tproto_cmd *cmd, uint32_t o, struct plan *pl, st
     int flat;
     zero_bytes(&sl, (uint32_t)sizeof sl);
     if ((rc = vector_geom(cmd, o, pl, &flat, err)) != 0) return rc;
-    if ((rc = stage_vector(cmd, o, st, &sl, &have, pl->cols, flat, &param_words, err)) != 0) return rc;
+    if ((rc = stage_vector(cmd, o, st, &sl, &have, pl->cols, flat, &param_words, 0u, err)) != 0) return rc;
     cap = vector_fit(st, sl.used, param_words);
     if (cap == 0u) return unsupported(err, T_OFF(p->operand[0], shape), o, p->operand[0]);
     pl->n_pipes = (uint8_t)NTILES;
@@ -536,146 +603,181 @@ static int plan_op(const struct tproto_cmd *cmd, uint32_t o, struct plan *pl, st
 }
 
 /* --- Fusion ------------------------------------------------------------------------------------- */
-/* Which op writes tensor t (the first one), or -1. */
-static int writer_of(const struct tproto_cmd *cmd, uint32_t t, uint32_t *count) {
-  int w = -1;
-  *count = 0u;
-  for (uint32_t o = 0; o < cmd->n_ops; o++) {
-    const struct tproto_op *p = &cmd->op[o];
-    uint32_t wr = tfw_operand_writes(p->opcode, p->flags, p->n_operands);
-    for (uint32_t i = 0; i < p->n_operands; i++)
-      if ((wr >> i & 1u) && p->operand[i] == t) {
-        if (w < 0) w = (int)o;
-        (*count)++;
-      }
-  }
-  return w;
+#define NO_OFF 0xFFFFFFFFu
+/* Region offset of a linear op's row operand i (docs/tile.md: X or dX at 0, Y or dY at k), NO_OFF
+ * for the others (stream, weights, dW, bias). */
+static uint32_t linear_off(const struct tproto_op *p, uint32_t i) {
+  uint32_t k = p->iparam[1];
+  if (p->opcode == TPROTO_OP_LINEAR_FWD) return i == 0u ? 0u : i == 3u ? k : NO_OFF;
+  if (p->opcode == TPROTO_OP_LINEAR_BWD_DATA) return i == 0u ? k : i == 3u ? 0u : NO_OFF;
+  return i == 0u ? k : i == 1u ? 0u : NO_OFF; /* bwd_weight: dY, X */
 }
 
-/* Try to map the whole command onto one pipeline: every linear op (fwd, weights resident) starts a
- * stage; vector ops whose input is an intermediate of the current stage join it; a stage whose
- * first op reads the previous stage's intermediate gets it by a bank-to-bank move. Returns 1 with
- * the plan built, 0 when the command does not chain that way (it then runs op by op). */
+/* A bank-to-bank move of tensor t from stage `from` (region offset src) into stage `to` (dst) for
+ * every token group, after from's runs; words 0: the group's cols. */
+static int add_move(struct plan *pl, uint32_t from, uint32_t to, uint32_t t, uint32_t src, uint32_t dst, uint32_t words) {
+  struct xfer x;
+  zero_bytes(&x, (uint32_t)sizeof x);
+  x.kind = XF_MOVE, x.tensor = (uint8_t)t, x.dst = (uint8_t)to;
+  x.off = src, x.off2 = dst, x.words = words;
+  if (from >= to || !add_out(&pl->st[from], &x)) return 0;
+  pl->st[from].to = (uint8_t)(pl->st[from].to | 1u << to);
+  pl->st[to].from = (uint8_t)(pl->st[to].from | 1u << from);
+  return 1;
+}
+
+/* Try to map the whole command onto one pipeline of stages, each on its own tile. Every linear op
+ * (fwd, bwd_data, bwd_weight; weights resident) starts a stage; a vector op joins the current
+ * vector stage when it reads one of its tensors, else starts one. A tensor that an earlier stage
+ * holds after its runs (its output, or an input it loaded) reaches a later stage by a bank-to-bank
+ * move instead of DRAM; a stage may take moves from several earlier stages (a DAG, e.g. the MLP's
+ * backward: dY feeds bwd_data and bwd_weight, the recomputed activation feeds bwd_weight). In a
+ * vector stage an elementwise op's output takes the words of an input nothing reads afterwards.
+ * Returns 1 with the plan built, 0 when the command does not map (it then runs op by op). */
 static int plan_fused(const struct tproto_cmd *cmd, struct plan *pl) {
-  uint32_t stage_of_t[TPROTO_MAX_TENSORS], off_of_t[TPROTO_MAX_TENSORS];
-  uint32_t stage_of_op[TPROTO_MAX_OPS];
-  uint32_t rows = 0u, cols = 0u, cap = 0xFFFFFFFFu, any_transient = 0u;
+  uint8_t where[TPROTO_MAX_TENSORS]; /* the stage that holds tensor t after its runs, 0xFF: none */
+  uint8_t nwr[TPROTO_MAX_TENSORS], wr_op[TPROTO_MAX_TENSORS], last_rd[TPROTO_MAX_TENSORS];
+  uint32_t off_of_t[TPROTO_MAX_TENSORS];
+  uint32_t rows = 0u, cols = 0u, cap = ACC_DEPTH, any_transient = 0u, bw_d = 0u;
   struct slots sl;
   uint32_t have = 0u, param_words = 0u;
   struct tfw_verr err;
   int cur = -1, cur_linear = 0;
   if (cmd->n_ops < 2u) return 0;
-  zero_bytes(pl, (uint32_t)sizeof *pl);
+  zero_bytes(pl, PLAN_SCALAR_BYTES);
   zero_bytes(&sl, (uint32_t)sizeof sl);
-  for (uint32_t t = 0; t < TPROTO_MAX_TENSORS; t++) stage_of_t[t] = 0xFFu, off_of_t[t] = 0u;
   for (uint32_t t = 0; t < cmd->n_tensors; t++) any_transient |= cmd->tensor[t].flags & TPROTO_TF_TRANSIENT;
   if (!any_transient) return 0;
+  /* Per tensor: how many ops write it (and the first), the last op that reads it. */
+  for (uint32_t t = 0; t < TPROTO_MAX_TENSORS; t++) where[t] = 0xFFu, off_of_t[t] = 0u, nwr[t] = 0u, last_rd[t] = 0u;
   for (uint32_t o = 0; o < cmd->n_ops; o++) {
     const struct tproto_op *p = &cmd->op[o];
     uint32_t rd = tfw_operand_reads(p->opcode, p->flags, p->n_operands);
     uint32_t wr = tfw_operand_writes(p->opcode, p->flags, p->n_operands);
-    uint32_t link = 0xFFu, in_cur = 0u, r, c, cnt;
+    for (uint32_t i = 0; i < p->n_operands; i++) {
+      uint32_t t = p->operand[i];
+      if (rd >> i & 1u) last_rd[t] = (uint8_t)o;
+      if ((wr >> i & 1u) && nwr[t]++ == 0u) wr_op[t] = (uint8_t)o;
+    }
+  }
+  for (uint32_t o = 0; o < cmd->n_ops; o++) {
+    const struct tproto_op *p = &cmd->op[o];
+    uint32_t rd = tfw_operand_reads(p->opcode, p->flags, p->n_operands);
+    uint32_t wr = tfw_operand_writes(p->opcode, p->flags, p->n_operands);
+    uint32_t in_cur = 0u, r, c;
     uint64_t rs;
-    int lin = p->opcode == TPROTO_OP_LINEAR_FWD;
+    int lin = p->opcode <= TPROTO_OP_LINEAR_BWD_WEIGHT;
+    struct stage *st;
     if (!lin && !(is_vector_op(p->opcode) && p->opcode != TPROTO_OP_ADAMW)) return 0;
-    /* Inputs: produced in the current stage, moved from the previous one, or command inputs. */
+    /* Inputs: held by a stage of the plan, or command inputs that no op writes (else a hazard the
+     * pipeline would reorder). */
     for (uint32_t i = 0; i < p->n_operands; i++) {
       uint32_t t = p->operand[i];
       if (!(rd >> i & 1u)) continue;
-      if (stage_of_t[t] == 0xFFu) {
-        (void)writer_of(cmd, t, &cnt);
-        if (cnt != 0u) return 0; /* written by a later op: a hazard the pipeline would reorder */
-        continue;
+      if (where[t] == 0xFFu) {
+        if (nwr[t] != 0u && !(nwr[t] == 1u && wr_op[t] == o)) return 0; /* (an op accumulating onto its output) */
+      } else if (cur >= 0 && where[t] == (uint32_t)cur) {
+        in_cur = 1u;
       }
-      if (cur >= 0 && stage_of_t[t] == (uint32_t)cur) in_cur = 1u;
-      else return 0; /* an intermediate of an older stage */
     }
     /* Row geometry: every activation of the pipeline has the same rows. */
     if (!row_geom(&cmd->tensor[p->operand[0]], &r, &c, &rs) || cmd->tensor[p->operand[0]].rank != 2u) return 0;
     if (rows == 0u) rows = r;
     if (r != rows) return 0;
     if (lin || cur < 0 || !in_cur || cur_linear) {
-      /* Vector ops after a linear op on the same tile would need region words the linear layout
-       * does not have: they start a stage of their own. */
-      uint32_t lcap = 0u;
-      struct stage *st;
-      if (pl->n_stages >= TFW_SCHED_MAX_STAGES) return 0;
+      if (pl->n_stages >= TFW_SCHED_MAX_STAGES || pl->n_stages >= NTILES) return 0;
       if (cur >= 0 && cur_linear == 0) {
-        uint32_t vc = vector_fit(&pl->st[cur], sl.used, param_words);
-        if (vc == 0u) return 0;
-        cap = umin(cap, vc);
-      }
-      /* The link: the one intermediate of the current stage this op reads. */
-      if (cur >= 0) {
-        for (uint32_t i = 0; i < p->n_operands; i++)
-          if ((rd >> i & 1u) && stage_of_t[p->operand[i]] == (uint32_t)cur) {
-            if (link != 0xFFu && link != p->operand[i]) return 0;
-            link = p->operand[i];
-          }
+        pl->st[cur].pwords = param_words;
+        if (vector_fit(&pl->st[cur], sl.used, param_words) == 0u) return 0;
       }
       cur = (int)pl->n_stages++;
       st = &pl->st[cur];
+      zero_bytes(st, STAGE_SCALAR_BYTES);
       st->first_op = (uint8_t)o;
       zero_bytes(&sl, (uint32_t)sizeof sl);
       have = 0u, param_words = 0u;
       if (lin) {
-        if (link != 0xFFu && p->operand[0] != link) return 0;
-        if (cmd->tensor[p->operand[1]].shape[0] > WB_GROUPS) return 0; /* weights must stay resident */
-        if (stage_linear(cmd, o, st, link != 0xFFu, &lcap, &err) != 0) return 0;
-        if (st->bwdw) return 0;
-        cap = umin(cap, lcap);
+        uint32_t linked = 0u, lcap = 0u, k = p->iparam[1], n = p->iparam[0];
+        uint32_t ts = p->operand[p->opcode == TPROTO_OP_LINEAR_BWD_WEIGHT ? 2 : 1];
+        for (uint32_t i = 0; i < p->n_operands; i++) {
+          if (!(rd >> i & 1u) || where[p->operand[i]] == 0xFFu) continue;
+          /* only the row operands (not bwd_data's accumulated dX) can be moved in */
+          if (linear_off(p, i) == NO_OFF || (p->opcode == TPROTO_OP_LINEAR_BWD_DATA && i != 0u)) return 0;
+          linked |= 1u << i;
+        }
+        if (cmd->tensor[ts].shape[0] > WB_GROUPS) return 0; /* weights must stay resident */
+        if (stage_linear(cmd, o, st, linked, &lcap, &err) != 0) return 0;
+        if (st->bwdw) {
+          /* its sums depend on the passes: exactly those of the op run alone (plan_op) */
+          uint32_t d = umin(lcap, udiv_up(rows, LANES));
+          if (bw_d != 0u && d != bw_d) return 0;
+          bw_d = d;
+        } else {
+          cap = umin(cap, lcap);
+        }
         cur_linear = 1;
-        if (link != 0xFFu) off_of_t[link] = 0u;
-        stage_of_t[p->operand[3]] = (uint32_t)cur, off_of_t[p->operand[3]] = p->iparam[1];
+        for (uint32_t i = 0; i < p->n_operands; i++) {
+          uint32_t t = p->operand[i], at = linear_off(p, i);
+          if (at == NO_OFF) continue;
+          if (linked >> i & 1u) {
+            if (!add_move(pl, where[t], (uint32_t)cur, t, off_of_t[t], at, at == 0u ? k : n)) return 0;
+          }
+          if ((rd >> i & 1u) || (wr >> i & 1u)) where[t] = (uint8_t)cur, off_of_t[t] = at;
+        }
       } else {
         if (cols == 0u) cols = c;
-        if (c != cols) return 0;
-        if (link != 0xFFu) {
-          int fresh;
-          uint32_t at = slot_of(&sl, link, cols, &fresh);
-          off_of_t[link] = at;
-          have |= 1u << link;
-          /* moved in: later ops of this stage read it here (XENT_FWD then XENT_BWD on the logits) */
-          stage_of_t[link] = (uint32_t)cur;
-        }
-        if (stage_vector(cmd, o, st, &sl, &have, cols, 0, &param_words, &err) != 0) return 0;
         cur_linear = 0;
-        for (uint32_t i = 0; i < p->n_operands; i++)
-          if (wr >> i & 1u) stage_of_t[p->operand[i]] = (uint32_t)cur;
-        for (uint32_t i = 0; i < sl.n; i++)
-          if (sl.tensor[i] < TPROTO_MAX_TENSORS) off_of_t[sl.tensor[i]] = sl.off[i];
       }
-      if (link != 0xFFu) {
-        /* The previous stage moves the link into this stage after its runs. */
-        struct stage *pv = &pl->st[cur - 1];
-        struct xfer x;
-        zero_bytes(&x, (uint32_t)sizeof x);
-        x.kind = XF_MOVE, x.tensor = (uint8_t)link, x.off = off_of_t[link] , x.off2 = off_of_t[link];
-        /* source offset: where the previous stage holds it */
-        for (uint32_t i = 0; i < pv->n_out; i++)
-          if (pv->out[i].tensor == link && pv->out[i].kind == XF_STORE) x.off = pv->out[i].off;
-        x.off2 = lin ? 0u : off_of_t[link];
-        x.words = lin ? cmd->op[o].iparam[1] : 0u;
-        if (!add_out(pv, &x)) return 0;
-      }
-    } else {
-      /* Join the current vector stage. */
-      struct stage *st = &pl->st[cur];
-      if (c != cols) return 0;
-      if (stage_vector(cmd, o, st, &sl, &have, cols, 0, &param_words, &err) != 0) return 0;
-      for (uint32_t i = 0; i < p->n_operands; i++)
-        if (wr >> i & 1u) stage_of_t[p->operand[i]] = (uint32_t)cur;
     }
-    stage_of_op[o] = (uint32_t)cur;
+    if (!lin) {
+      uint32_t reuse = 0u;
+      uint8_t before[2u * TPROTO_MAX_OPERANDS * TFW_SCHED_MAX_RUNS];
+      uint32_t nbefore = sl.n;
+      st = &pl->st[cur];
+      if (c != cols) return 0;
+      /* Tensors of other stages come by moves into slots of this one. */
+      for (uint32_t i = 0; i < p->n_operands; i++) {
+        uint32_t t = p->operand[i], at;
+        int fresh;
+        if (!(rd >> i & 1u) || where[t] == 0xFFu || where[t] == (uint32_t)cur) continue;
+        if (cmd->tensor[t].rank != 2u || cmd->tensor[t].shape[1] != cols) return 0; /* whole rows only */
+        at = slot_of(&sl, t, cols, &fresh);
+        if (!add_move(pl, where[t], (uint32_t)cur, t, off_of_t[t], at, 0u)) return 0;
+        have |= 1u << t;
+        where[t] = (uint8_t)cur, off_of_t[t] = at;
+      }
+      /* Inputs whose words an output may take: no later op reads them and the stage does not store
+       * them (a store runs after all of the stage's runs). */
+      for (uint32_t e = 0; e < sl.n; e++) {
+        uint32_t u = sl.tensor[e], stored = 0u;
+        if (u >= TPROTO_MAX_TENSORS || last_rd[u] > o) continue;
+        for (uint32_t x = 0; x < st->n_out; x++) stored |= st->out[x].kind == XF_STORE && st->out[x].tensor == u;
+        if (!stored) reuse |= 1u << u;
+      }
+      nbefore = sl.n;
+      for (uint32_t e = 0; e < nbefore; e++) before[e] = sl.tensor[e];
+      if (stage_vector(cmd, o, st, &sl, &have, cols, 0, &param_words, reuse, &err) != 0) return 0;
+      for (uint32_t e = 0; e < nbefore; e++)
+        if (before[e] < TPROTO_MAX_TENSORS && sl.tensor[e] != before[e]) where[before[e]] = 0xFFu; /* overwritten */
+      for (uint32_t e = 0; e < sl.n; e++)
+        if (sl.tensor[e] < TPROTO_MAX_TENSORS) where[sl.tensor[e]] = (uint8_t)cur, off_of_t[sl.tensor[e]] = sl.off[e];
+    }
   }
   if (cur >= 0 && !cur_linear) {
-    uint32_t vc = vector_fit(&pl->st[cur], sl.used, param_words);
-    if (vc == 0u) return 0;
-    cap = umin(cap, vc);
+    pl->st[cur].pwords = param_words;
+    if (vector_fit(&pl->st[cur], sl.used, param_words) == 0u) return 0;
   }
   if (pl->n_stages < 2u || pl->n_stages > NTILES) return 0;
-  /* Transient outputs stay on chip: drop their stores. An output some op reads in a stage other
-   * than its own or the next one has no place in the pipeline. */
+  /* Vector stages: double buffered unless that leaves fewer rows per lane than bwd_weight's passes
+   * need (then single: loads wait for the runs, the other stages still overlap). */
+  for (uint32_t s = 0; s < pl->n_stages; s++) {
+    struct stage *st = &pl->st[s];
+    if (st->has_w) continue;
+    if (st->nbuf == 2u && (BANK_WORDS - st->pwords) / st->kn < bw_d) st->nbuf = 1u, st->kn = st->half;
+    cap = umin(cap, (BANK_WORDS - st->pwords) / st->kn);
+  }
+  if (cap == 0u) return 0;
+  /* Transient outputs stay on chip: drop their stores. */
   for (uint32_t s = 0; s < pl->n_stages; s++) {
     struct stage *st = &pl->st[s];
     uint32_t k = 0;
@@ -685,29 +787,43 @@ static int plan_fused(const struct tproto_cmd *cmd, struct plan *pl) {
     }
     st->n_out = (uint8_t)k;
   }
-  for (uint32_t o = 0; o < cmd->n_ops; o++) {
-    const struct tproto_op *p = &cmd->op[o];
-    uint32_t rd = tfw_operand_reads(p->opcode, p->flags, p->n_operands);
-    for (uint32_t i = 0; i < p->n_operands; i++) {
-      uint32_t t = p->operand[i], cnt;
-      int w = writer_of(cmd, t, &cnt);
-      if (!(rd >> i & 1u) || w < 0) continue;
-      if (cnt != 1u) return 0;
-      if (stage_of_op[o] != stage_of_op[w] && stage_of_op[o] != stage_of_op[w] + 1u) return 0;
-    }
-  }
+  /* Every tensor an op writes, once. */
+  for (uint32_t t = 0; t < cmd->n_tensors; t++)
+    if (nwr[t] > 1u) return 0;
   pl->fused = 1u;
   pl->rows = rows;
   pl->cols = cols;
   pl->tail = 0u;
-  pl->n_pipes = (uint8_t)(NTILES / pl->n_stages);
-  size_groups(pl, cap, pl->n_pipes, 2u);
+  if (bw_d != 0u) {
+    /* bwd_weight adds every pass onto its gradient buffer: one pipe, token groups of exactly the
+     * rows per lane it takes alone, which every other stage must hold. */
+    if (bw_d > cap) return 0;
+    pl->n_pipes = 1u;
+    pl->rpg = LANES * bw_d;
+  } else {
+    pl->n_pipes = (uint8_t)(NTILES / pl->n_stages);
+    size_groups(pl, cap, pl->n_pipes, 2u);
+  }
   return 1;
 }
 
 /* --- Device access ------------------------------------------------------------------------------ */
+#ifdef TFW_SCHED_DIRECT_MMIO
+/* The device firmware (firmware/sched/module.mk builds tessera_fw.elf's copy so): its port reaches
+ * registers with plain bus accesses (firmware/app/hal_port.c), which the scheduler then makes
+ * itself, without an indirect call per register on the path from a tile's done to the next DMA. */
+static uint32_t rr(struct tfw_sched *s, uint32_t addr) {
+  (void)s;
+  return *(volatile uint32_t *)(uintptr_t)addr;
+}
+static void rw(struct tfw_sched *s, uint32_t addr, uint32_t v) {
+  (void)s;
+  *(volatile uint32_t *)(uintptr_t)addr = v;
+}
+#else
 static uint32_t rr(struct tfw_sched *s, uint32_t addr) { return s->port->reg_read(s->port->ctx, addr); }
 static void rw(struct tfw_sched *s, uint32_t addr, uint32_t v) { s->port->reg_write(s->port->ctx, addr, v); }
+#endif
 static uint64_t now(struct tfw_sched *s) { return s->port->cycles != NULL ? s->port->cycles(s->port->ctx) : 0u; }
 
 struct dma_desc {
@@ -783,6 +899,7 @@ struct pst {
   uint32_t run, chunk; /* run in progress: index, chunk */
   uint8_t busy;        /* 0 idle, 1 waiting for a chunk load, 2 tile running */
   uint8_t tile, pipe, stage;
+  uint8_t dw_out;      /* a fused bwd_weight stage has issued its dW store */
   uint64_t t0;
 };
 
@@ -983,9 +1100,20 @@ static int issue_inputs(struct tfw_sched *s, const struct plan *pl, uint32_t p, 
   uint32_t b = j % st->nbuf, t = s->dma_issued;
   for (uint32_t i = 0; i < st->n_in; i++)
     if (xfer_go(s, st, ps->tile, b, &st->in[i], &g, NULL, 0u, 0u, &t) != 0) return -1;
-  ps->ticket[b] = s->dma_issued;
+  if (st->n_in != 0u) ps->ticket[b] = s->dma_issued;
   ps->next_in = j + 1u;
   return 0;
+}
+
+/* Group j's operands are all on their way into (pipe p, stage si): its own loads are issued and
+ * every stage that moves tensors into it has sent group j. */
+static int group_fed(const struct plan *pl, uint32_t p, uint32_t si, uint32_t j) {
+  const struct pst *ps = &g_pst[p * pl->n_stages + si];
+  uint32_t from = pl->st[si].from;
+  if (ps->next_in <= j) return 0;
+  for (uint32_t f = 0; from != 0u; f++, from >>= 1)
+    if ((from & 1u) && g_pst[p * pl->n_stages + f].sent <= j) return 0;
+  return 1;
 }
 
 /* The runs of group `ran` of (pipe p, stage si): start when its inputs have arrived and the tile is
@@ -994,7 +1122,7 @@ static int run_step(struct tfw_sched *s, const struct plan *pl, uint32_t p, uint
   struct pst *ps = &g_pst[p * pl->n_stages + si];
   const struct stage *st = &pl->st[si];
   int progress = 0;
-  if (ps->ran < ps->next_in) {
+  if (ps->ran < ps->count && group_fed(pl, p, si, ps->ran)) {
     struct grp g = group_of(pl, p, ps->ran);
     uint32_t b = ps->ran % st->nbuf;
     const struct run *r = &st->run[ps->run];
@@ -1041,9 +1169,10 @@ static int run_step(struct tfw_sched *s, const struct plan *pl, uint32_t p, uint
 }
 
 /* Advance (pipe p, stage si) as far as it can without waiting: start or continue the runs of the
- * oldest group whose inputs are in, issue the outputs of a finished group, then the inputs of the
- * next group into the free buffer (after the start, so that they load while the tile computes).
- * Returns 1 on progress, 0 if none, -1 on a device failure. */
+ * oldest group whose inputs are in, issue the outputs of a finished group (stores, and moves into
+ * later stages once their buffer for it is free), then the loads of the next group into a free
+ * buffer (after the start, so that they load while the tile computes). Returns 1 on progress, 0 if
+ * none, -1 on a device failure. */
 static int advance(struct tfw_sched *s, const struct plan *pl, uint32_t p, uint32_t si, uint32_t cmd_index) {
   struct pst *ps = &g_pst[p * pl->n_stages + si];
   const struct stage *st = &pl->st[si];
@@ -1054,25 +1183,37 @@ static int advance(struct tfw_sched *s, const struct plan *pl, uint32_t p, uint3
     if (r < 0) return -1;
     progress |= r;
   }
-  /* 2. Outputs of group `sent` once it ran; a move needs the next stage's buffer. */
+  /* 2. Outputs of group `sent` once it ran; a move needs its stage's buffer for the group (that
+   * stage has sent the group that buffer held: the queue runs its reads first). */
   if (ps->sent < ps->ran) {
     struct grp g = group_of(pl, p, ps->sent);
-    uint32_t b = ps->sent % st->nbuf;
-    uint32_t ni = p * pl->n_stages + si + 1u;
-    struct pst *nx = si + 1u < pl->n_stages && ni < NTILES ? &g_pst[ni] : NULL;
-    const struct stage *nst = nx != NULL ? &pl->st[si + 1u] : NULL;
-    if (nx == NULL || (nx->next_in == ps->sent && nx->next_in - nx->sent < nst->nbuf)) {
-      for (uint32_t i = 0; i < st->n_out; i++)
-        if (xfer_go(s, st, ps->tile, b, &st->out[i], &g, nst, nx != NULL ? nx->tile : 0u,
-                    nx != NULL ? ps->sent % nst->nbuf : 0u, NULL) != 0)
+    uint32_t b = ps->sent % st->nbuf, free = 1u, to = st->to;
+    for (uint32_t c = 0; to != 0u; c++, to >>= 1)
+      if ((to & 1u) && ps->sent - g_pst[p * pl->n_stages + c].sent >= pl->st[c].nbuf) free = 0u;
+    if (free) {
+      for (uint32_t i = 0; i < st->n_out; i++) {
+        const struct xfer *x = &st->out[i];
+        if (x->kind == XF_MOVE) {
+          struct pst *nx = &g_pst[p * pl->n_stages + x->dst];
+          const struct stage *nst = &pl->st[x->dst];
+          uint32_t nb = ps->sent % nst->nbuf;
+          if (xfer_go(s, st, ps->tile, b, x, &g, nst, nx->tile, nb, NULL) != 0) return -1;
+          nx->ticket[nb] = s->dma_issued;
+        } else if (xfer_go(s, st, ps->tile, b, x, &g, NULL, 0u, 0u, NULL) != 0) {
           return -1;
-      if (nx != NULL && issue_inputs(s, pl, p, si + 1u, ps->sent) != 0) return -1;
+        }
+      }
       ps->sent++;
       progress = 1;
+      /* A fused bwd_weight stage that ran its last group writes dW at once (its tile is idle). */
+      if (pl->fused && st->bwdw && ps->sent == ps->count) {
+        if (gbuf_xfer(s, st, ps->tile, 0u, st->g_total, 1) != 0) return -1;
+        ps->dw_out = 1u;
+      }
     }
   }
-  /* 3. First stage: inputs of the next group when its buffer is free. */
-  if (si == 0u && ps->next_in < ps->count && ps->next_in - ps->sent < st->nbuf) {
+  /* 3. Loads of the next group when its buffer is free. */
+  if (ps->next_in < ps->count && ps->next_in - ps->sent < st->nbuf) {
     if (issue_inputs(s, pl, p, si, ps->next_in) != 0) return -1;
     progress = 1;
   }
@@ -1100,7 +1241,7 @@ static int run_plan(struct tfw_sched *s, struct plan *pl, uint32_t cmd_index) {
       return -1;
     }
   }
-  if (pl->st[0].bwdw) {
+  if (!pl->fused && pl->st[0].bwdw) {
     /* bwd_weight: one pipe per chunk, rounds of up to T chunks; each keeps its chunk's weights
      * and gradients on its tile for all token groups and writes dW once. */
     struct stage *st = &pl->st[0];
@@ -1159,6 +1300,8 @@ static int run_plan(struct tfw_sched *s, struct plan *pl, uint32_t cmd_index) {
       if (dma_go(s, &d, NULL) != 0) return -1;
     }
     if (st->has_w && st->nchunks == 1u && ps->count != 0u && wload(s, st, i, 0u, st->g_total, NULL) != 0) return -1;
+    /* A fused bwd_weight (one pipe): its gradient buffer takes every group, dW is written at the end. */
+    if (st->bwdw && gbuf_xfer(s, st, i, 0u, st->g_total, 0) != 0) return -1;
   }
   for (uint32_t spin = 0;;) {
     uint32_t done = 1u;
@@ -1172,7 +1315,13 @@ static int run_plan(struct tfw_sched *s, struct plan *pl, uint32_t cmd_index) {
     if (done) break;
     spin = any ? 0u : spin + 1u;
     if (spin >= TFW_SCHED_SPIN_LIMIT) return device_fail(s, TFW_SCHED_FAIL_HANG, 0u);
+    /* Waiting on the tiles with the DMA engine idle: the next command may be read ahead now. */
+    if (!any && s->idle != NULL && dma_reached(s, s->dma_issued)) s->idle(s->idle_ctx);
   }
+  for (uint32_t i = 0; i < npst; i++)
+    if (pl->st[g_pst[i].stage].bwdw && !g_pst[i].dw_out &&
+        gbuf_xfer(s, &pl->st[g_pst[i].stage], i, 0u, pl->st[g_pst[i].stage].g_total, 1) != 0)
+      return -1;
   return dma_wait(s, s->dma_issued);
 }
 
@@ -1215,34 +1364,89 @@ void tfw_sched_init(struct tfw_sched *s, const struct tfw_port *port, uint32_t z
 }
 
 /* Check every op can run (op by op), without issuing anything. */
-static int check_ops(const struct tproto_cmd *cmd, struct tfw_verr *err) {
+static int check_ops(const struct tproto_cmd *cmd, struct tfw_verr *err, struct plan *pl) {
   for (uint32_t o = 0; o < cmd->n_ops && o < TPROTO_MAX_OPS; o++) {
     int rc;
     if (cmd->op[o].opcode == TPROTO_OP_COPY) {
       struct dma_desc d;
       rc = plan_copy(cmd, o, &d, err);
     } else {
-      rc = plan_op(cmd, o, &g_plan, err);
+      rc = plan_op(cmd, o, pl, err);
     }
     if (rc != 0) return rc;
   }
   return 0;
 }
 
+/* A command that maps onto a pipeline runs fused (its stages have planned every op); any other is
+ * checked op by op before anything is issued. */
 int tfw_sched_plan_fused(const struct tproto_cmd *cmd, struct tfw_verr *err) {
-  int rc = check_ops(cmd, err);
-  if (rc != 0) return rc;
-  return plan_fused(cmd, &g_plan);
+  if (plan_fused(cmd, &g_plan)) return 1;
+  return check_ops(cmd, err, &g_plan);
+}
+
+/* The plan of a command depends on its tensor table and ops only (a stream's chunk cuts are read
+ * from the device when it runs). */
+static int same_cmd(const struct tproto_cmd *a, const struct tproto_cmd *b) {
+  const alias_word *x = (const alias_word *)(const void *)&a->tensor[0], *y = (const alias_word *)(const void *)&b->tensor[0];
+  uint32_t n = (uint32_t)(sizeof *a - offsetof(struct tproto_cmd, tensor)) / 4u;
+  uint32_t i = 0;
+  if (a->n_tensors != b->n_tensors || a->n_ops != b->n_ops) return 0;
+  for (; i < n; i += 4u) /* four words a round: this runs while the device waits */
+    if (((x[i] ^ y[i]) | (x[i + 1u] ^ y[i + 1u]) | (x[i + 2u] ^ y[i + 2u]) | (x[i + 3u] ^ y[i + 3u])) != 0u) return 0;
+  return 1;
+}
+
+_Static_assert(sizeof(struct tproto_cmd) % 16u == 0u && offsetof(struct tproto_cmd, tensor) % 16u == 0u,
+               "same_cmd and copy_cmd go four words a round");
+static void copy_cmd(struct tproto_cmd *dst, const struct tproto_cmd *src) {
+  alias_word *d = (alias_word *)(void *)dst;
+  const alias_word *s = (const alias_word *)(const void *)src;
+  for (uint32_t i = 0; i < (uint32_t)sizeof *dst / 4u; i += 4u)
+    d[i] = s[i], d[i + 1u] = s[i + 1u], d[i + 2u] = s[i + 2u], d[i + 3u] = s[i + 3u];
+}
+
+void tfw_sched_prepare(void *ctx, const struct tproto_cmd *cmd) {
+  struct tfw_sched *s = (struct tfw_sched *)ctx;
+  uint32_t spare = g_cur == 0u ? 1u : 0u;
+  struct plan *pl = &g_plans[spare];
+  s->pre_cmd = NULL;
+  s->pre_plan = spare;
+  if (cmd == NULL) return;
+  s->pre_fused = s->allow_fusion && plan_fused(cmd, pl);
+  s->pre_rc = s->pre_fused ? 0 : check_ops(cmd, &s->pre_err, pl);
+  s->pre_cmd = cmd;
 }
 
 int tfw_sched_run(void *ctx, const struct tproto_cmd *cmd, uint32_t cmd_index, struct tfw_verr *err) {
   struct tfw_sched *s = (struct tfw_sched *)ctx;
-  int rc = check_ops(cmd, err);
+  int fused, rc, planned = 0;
+  if (cmd != NULL && cmd == s->pre_cmd) {
+    /* planned while the previous command ran (a one-op command: check_ops planned that op) */
+    planned = cmd->n_ops == 1u;
+    g_cur = s->pre_plan;
+    fused = (int)s->pre_fused;
+    rc = s->pre_rc;
+    if (rc != 0) *err = s->pre_err;
+  } else if (s->allow_fusion && g_cached_ok && same_cmd(cmd, &g_cached_cmd)) {
+    g_cur = PLAN_CACHED;
+    fused = 1, rc = 0;
+  } else {
+    g_cur = PLAN_CACHED;
+    g_cached_ok = 0u;
+    fused = s->allow_fusion && plan_fused(cmd, &g_plan);
+    rc = fused ? 0 : check_ops(cmd, err, &g_plan);
+    if (fused) {
+      copy_cmd(&g_cached_cmd, cmd);
+      g_cached_ok = 1u;
+    }
+  }
+  s->pre_cmd = NULL;
   uint32_t fail_op = TPROTO_NO_INDEX;
   s->fail_kind = 0u, s->fail_detail = 0u;
   if (rc != 0) return rc;
   s->stats.commands++;
-  if (s->allow_fusion && plan_fused(cmd, &g_plan)) {
+  if (fused) {
     s->stats.fused++;
     fail_op = g_plan.st[0].first_op;
     rc = run_plan(s, &g_plan, cmd_index);
@@ -1255,7 +1459,7 @@ int tfw_sched_run(void *ctx, const struct tproto_cmd *cmd, uint32_t cmd_index, s
         rc = dma_go(s, &d, NULL);
         if (rc == 0) rc = dma_wait(s, s->dma_issued);
       } else {
-        (void)plan_op(cmd, o, &g_plan, err);
+        if (!planned) (void)plan_op(cmd, o, &g_plan, err);
         rc = run_plan(s, &g_plan, cmd_index);
       }
     }

@@ -78,11 +78,36 @@ struct tfw_ring {
   uint32_t have_seq;
   uint32_t fatal;         /* TFW_FATAL_* once stopped; polls then do nothing */
   uint32_t fatal_detail;
-  union {                 /* the command being processed */
+  union {                 /* the command being processed (buf[cur]) and the one read ahead */
     struct tproto_cmd cmd;
     uint8_t bytes[sizeof(struct tproto_cmd)];
-  } buf;
+  } buf[2];
+  uint32_t cur;
+  /* Read ahead (tfw_ring_prefetch): command pre_index in buf[cur ^ 1], its validation result. */
+  uint32_t pre_valid, pre_index;
+  int32_t pre_rc;
+  struct tfw_verr pre_err;
+  /* During a poll: commands this poll takes after the one running, and where they are. */
+  uint32_t ahead;
+  uint32_t cmd_mask;
+  uint64_t cmd_base;
+  /* Optional (set after tfw_ring_init): given the command the ring hands to sched.cmd next, read
+   * and validated ahead (tfw_ring_prefetch); NULL: forget any such command. ctx: sched.ctx. */
+  void (*prepare)(void *ctx, const struct tproto_cmd *cmd);
+  /* The last command the validator accepted and the allocation entries its tensors named: the same
+   * command again (seq and group aside) over the same entries is valid without the checks. */
+  uint32_t vc_ok;
+  union {
+    struct tproto_cmd cmd;
+    uint32_t words[sizeof(struct tproto_cmd) / 4u];
+  } vc;
+  struct tfw_alloc vc_alloc[TPROTO_MAX_TENSORS];
 };
+
+/* While a command runs (called from the scheduler when it waits on the device): read the next
+ * command this poll will take and validate it, so that it starts without that delay; the
+ * scheduler's prepare() may plan it. Does nothing when there is none or it is already read. */
+void tfw_ring_prefetch(void *ring);
 
 /* Result of a poll. */
 enum tfw_ring_result {

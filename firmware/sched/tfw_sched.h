@@ -78,6 +78,16 @@ struct tfw_sched {
   uint32_t fail_kind;      /* TFW_SCHED_FAIL_* of the last FAILED command, else 0 */
   uint32_t fail_detail;
   uint32_t allow_fusion;   /* 1 (default): fuse commands whose ops chain through transient tensors */
+  /* Called while a command waits on the tiles with the DMA engine idle (may be NULL): the firmware
+   * reads the next command ahead there (tfw_ring_prefetch). */
+  void (*idle)(void *ctx);
+  void *idle_ctx;
+  /* The next command as planned by tfw_sched_prepare (NULL: none). */
+  const struct tproto_cmd *pre_cmd;
+  uint32_t pre_plan;       /* which plan buffer holds it */
+  uint32_t pre_fused;
+  int32_t pre_rc;
+  struct tfw_verr pre_err;
   struct tfw_sched_stats stats;
   uint32_t nrec;           /* records written so far (rec[nrec % TFW_SCHED_LOG] is the next) */
   struct tfw_sched_grec rec[TFW_SCHED_LOG];
@@ -92,6 +102,10 @@ void tfw_sched_init(struct tfw_sched *s, const struct tfw_port *port, uint32_t z
  * field) or TPROTO_E_DEVICE (the device refused work or stopped; what was issued has drained).
  * Usable as a struct tfw_sched_if's cmd function (ctx: struct tfw_sched *). */
 int tfw_sched_run(void *ctx, const struct tproto_cmd *cmd, uint32_t cmd_index, struct tfw_verr *err);
+
+/* Plan cmd ahead (the ring's struct tfw_sched_if prepare): if the next tfw_sched_run gets this very
+ * command (the same pointer, unchanged), it runs with this plan; NULL forgets it. */
+void tfw_sched_prepare(void *ctx, const struct tproto_cmd *cmd);
 
 /* Whether the planner would run cmd as one fused pipeline (1), op by op (0), or not at all
  * (an enum tproto_error with *err filled). Issues nothing. */

@@ -11,13 +11,26 @@
   ((uint32_t)offsetof(struct tproto_cmd, op) + (uint32_t)(o) * (uint32_t)sizeof(struct tproto_op) + \
    (uint32_t)offsetof(struct tproto_op, field))
 
-static uint32_t rd8(const uint8_t *b, uint32_t off) { return b[off]; }
-static uint32_t rd16(const uint8_t *b, uint32_t off) { return (uint32_t)b[off] | ((uint32_t)b[off + 1u] << 8); }
-static uint32_t rd32(const uint8_t *b, uint32_t off) {
+/* The validator runs for every command while the device waits: an aligned field is read with one
+ * load on a little-endian machine (the controller and the hosts the tests run on), else by bytes. */
+typedef uint32_t __attribute__((__may_alias__)) alias_u32;
+typedef uint16_t __attribute__((__may_alias__)) alias_u16;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define VALIDATE_LE 1
+#else
+#define VALIDATE_LE 0
+#endif
+static inline __attribute__((always_inline)) uint32_t rd8(const uint8_t *b, uint32_t off) { return b[off]; }
+static inline __attribute__((always_inline)) uint32_t rd16(const uint8_t *b, uint32_t off) {
+  if (VALIDATE_LE && ((uintptr_t)(b + off) & 1u) == 0u) return *(const alias_u16 *)(const void *)(b + off);
+  return (uint32_t)b[off] | ((uint32_t)b[off + 1u] << 8);
+}
+static inline __attribute__((always_inline)) uint32_t rd32(const uint8_t *b, uint32_t off) {
+  if (VALIDATE_LE && ((uintptr_t)(b + off) & 3u) == 0u) return *(const alias_u32 *)(const void *)(b + off);
   return (uint32_t)b[off] | ((uint32_t)b[off + 1u] << 8) | ((uint32_t)b[off + 2u] << 16) |
          ((uint32_t)b[off + 3u] << 24);
 }
-static uint64_t rd64(const uint8_t *b, uint32_t off) {
+static inline __attribute__((always_inline)) uint64_t rd64(const uint8_t *b, uint32_t off) {
   return (uint64_t)rd32(b, off) | ((uint64_t)rd32(b, off + 4u) << 32);
 }
 
@@ -35,7 +48,14 @@ static int fail(struct tfw_verr *err, uint32_t code, uint32_t off, uint32_t op, 
 
 /* First non-zero byte in [off, off + n), or UINT32_MAX. */
 static uint32_t first_nonzero(const uint8_t *b, uint32_t off, uint32_t n) {
-  for (uint32_t i = 0; i < n; i++)
+  uint32_t i = 0;
+  /* whole aligned words first; a nonzero word is then searched byte by byte */
+  while (i < n && ((uintptr_t)(b + off + i) & 3u) != 0u) {
+    if (b[off + i]) return off + i;
+    i++;
+  }
+  while (i + 4u <= n && *(const alias_u32 *)(const void *)(b + off + i) == 0u) i += 4u;
+  for (; i < n; i++)
     if (b[off + i]) return off + i;
   return UINT32_MAX;
 }

@@ -34,8 +34,8 @@ static void help(FILE *f) {
           "  --timeline FILE   Chrome/Perfetto trace JSON of the run (tiles, DMA)\n"
           "  --dense-baseline  also run one step of the same job with dense weights; report the speed-up\n"
           "  --firmware ELF    device firmware (default %s, or $TESSERA_FW)\n"
-          "  --json            one JSON object on stdout: losses, cycles, dram_bytes (per step), utilization,\n"
-          "                    controller_gap_fraction, fused\n"
+          "  --json            one JSON object on stdout: losses, cycles, dram_bytes, controller_gap (per step),\n"
+          "                    utilization, controller_gap_fraction (all steps), fused\n"
           "Exit status: 0 ok, 1 the device or firmware failed, 2 bad arguments.\n",
           TESSERA_CFG_PRESET_NAME, (unsigned)TESSERA_CFG_TILES, MLP_MAX_LAYERS, TESSERA_FW_ELF);
 }
@@ -245,6 +245,8 @@ int cmd_mlp(int argc, char **argv) {
       for (uint32_t k = 0; k < steps; k++) printf("%s%" PRIu64, k ? ", " : "", s[k].cycles);
       printf("], \"dram_bytes\": [");
       for (uint32_t k = 0; k < steps; k++) printf("%s%" PRIu64, k ? ", " : "", s[k].dram_bytes);
+      printf("], \"controller_gap\": [");
+      for (uint32_t k = 0; k < steps; k++) printf("%s%.6f", k ? ", " : "", s[k].controller_gap);
       printf("], \"commands_per_step\": %u, \"utilization\": %.6f, \"controller_gap_fraction\": %.6f", s[0].commands,
              util, gap);
       if (dense_base) printf(", \"dense_speedup\": %.4f", speedup);

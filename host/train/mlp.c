@@ -184,6 +184,7 @@ struct opnd {
 };
 struct plan_op {
   uint16_t opcode, flags;
+  int cut;     /* fused: starts a new command */
   uint32_t n;
   struct opnd o[MAX_OPND];
   uint32_t iparam[TPROTO_MAX_IPARAMS], scalar[TPROTO_MAX_SCALARS];
@@ -216,10 +217,17 @@ static void stream_opnds(struct plan_op *o, const struct mlp *m, const struct ml
   if (wv) opnd(o, &L->WV, TPROTO_DT_BF16, L->groups, m->p, 0, 0);
 }
 
-/* Forward, loss and dlogits. Fused: h_l and the logits are scratch. */
+/* The fused backward (plan_backward) is a pipeline of up to 4 stages per command (bwd_data, the GELU
+ * pair, bwd_weight, the bottom layer's bwd_weight), one tile each: on a device with fewer tiles the
+ * firmware runs its commands op by op, and recomputing h_l would only add traffic, so the job then
+ * keeps h_l and uses the unfused order. */
+#define MLP_BWD_STAGES 4u
+static int fused_backward(const struct mlp *m) { return m->cfg.fuse && TESSERA_CFG_TILES >= MLP_BWD_STAGES; }
+
+/* Forward, loss and dlogits. Fused: the logits are scratch, and h_l too with the fused backward. */
 static void plan_forward(const struct mlp *m, struct plan *p) {
   const uint32_t D = m->cfg.width, T = m->cfg.tokens, NL = m->cfg.layers;
-  const int fz = m->cfg.fuse;
+  const int fz = m->cfg.fuse, fb = fused_backward(m);
   for (uint32_t l = 0; l < NL; l++) {
     const struct mlp_layer *L = &m->layer[l];
     struct plan_op *o = plan_add(p, TPROTO_OP_LINEAR_FWD, 0);
@@ -228,11 +236,11 @@ static void plan_forward(const struct mlp *m, struct plan *p) {
     opnd(o, &L->pre, TPROTO_DT_FP32, T, D, 1, l + 1 == NL && fz); /* pre_L = logits */
     linear_params(o, m, L);
     if (l + 1 < NL) {
-      /* h_l is kept: the backward's bwd_weight reads it (the firmware does not fuse backward
-       * chains yet, so recomputing it there would only add traffic). */
+      /* Fused, h_l stays on chip: the fused backward recomputes it from pre_l. Unfused, it is kept
+       * for the backward's bwd_weight. */
       o = plan_add(p, TPROTO_OP_GELU_FWD, 0);
       opnd(o, &L->pre, TPROTO_DT_FP32, T, D, 0, 0);
-      opnd(o, &L->h, TPROTO_DT_FP32, T, D, 1, 0);
+      opnd(o, &L->h, TPROTO_DT_FP32, T, D, 1, fb);
     }
   }
   const struct tdev_buf *logits = &m->layer[NL - 1].pre;
@@ -247,25 +255,34 @@ static void plan_forward(const struct mlp *m, struct plan *p) {
   o->scalar[0] = tvec_recip_u32(T);
 }
 
-/* Backward: dpre_L = dlogits; per layer dW_l, and dh_{l-1}, dpre_{l-1} below it. Fused: dh and
- * dpre are scratch of the command. */
+/* Backward: dpre_L = dlogits; per layer dW_l, and dh_{l-1}, dpre_{l-1} below it.
+ * Unfused: per layer from the top bwd_weight (reading the stored h_{l-1}), bwd_data, gelu_bwd.
+ * Fused: one command per layer from the top, bwd_data (dh_{l-1}), gelu_bwd (dpre_{l-1}), gelu_fwd
+ * recomputing h_{l-1} from pre_{l-1}, bwd_weight; the bottom layer's bwd_weight joins the last
+ * command. dh, h and dpre inside a command are scratch: the firmware's pipeline moves them from
+ * tile to tile (and dpre_l from the bwd_data tile to the bwd_weight tile), so a layer's backward
+ * reads dpre_l, pre_{l-1} and its input once from DRAM. Both orders give the same bits. With fewer
+ * tiles than MLP_BWD_STAGES the fused job uses the unfused order in its commands. */
 static void plan_backward(const struct mlp *m, struct plan *p) {
   const uint32_t D = m->cfg.width, T = m->cfg.tokens, NL = m->cfg.layers;
-  const int fz = m->cfg.fuse;
+  const int fz = m->cfg.fuse, fb = fused_backward(m);
   for (uint32_t l = NL; l-- > 0;) {
     const struct mlp_layer *L = &m->layer[l];
     const struct tdev_buf *dpre = l + 1 == NL ? &m->DLOGITS : &L->dpre;
     const struct tdev_buf *hin = l ? &m->layer[l - 1].h : &m->X0;
+    const struct mlp_layer *B = l ? &m->layer[l - 1] : NULL;
     struct plan_op *o;
-    o = plan_add(p, TPROTO_OP_LINEAR_BWD_WEIGHT, 0);
-    opnd(o, dpre, TPROTO_DT_FP32, T, D, 0, 0);
-    opnd(o, hin, TPROTO_DT_FP32, T, D, 0, 0);
-    stream_opnds(o, m, L, 0);
-    opnd(o, &L->dW, TPROTO_DT_FP32, L->groups, m->p, 1, 0);
-    linear_params(o, m, L);
+    if (!fb || !l) {
+      o = plan_add(p, TPROTO_OP_LINEAR_BWD_WEIGHT, 0);
+      opnd(o, dpre, TPROTO_DT_FP32, T, D, 0, 0);
+      opnd(o, hin, TPROTO_DT_FP32, T, D, 0, 0);
+      stream_opnds(o, m, L, 0);
+      opnd(o, &L->dW, TPROTO_DT_FP32, L->groups, m->p, 1, 0);
+      linear_params(o, m, L);
+    }
     if (!l) continue;
-    const struct mlp_layer *B = &m->layer[l - 1];
     o = plan_add(p, TPROTO_OP_LINEAR_BWD_DATA, 0);
+    o->cut = fb && l + 1 < NL;
     opnd(o, dpre, TPROTO_DT_FP32, T, D, 0, 0);
     stream_opnds(o, m, L, 1);
     opnd(o, &B->dh, TPROTO_DT_FP32, T, D, 1, fz);
@@ -274,6 +291,16 @@ static void plan_backward(const struct mlp *m, struct plan *p) {
     opnd(o, &B->pre, TPROTO_DT_FP32, T, D, 0, 0);
     opnd(o, &B->dh, TPROTO_DT_FP32, T, D, 0, 0);
     opnd(o, &B->dpre, TPROTO_DT_FP32, T, D, 1, fz);
+    if (!fb) continue;
+    o = plan_add(p, TPROTO_OP_GELU_FWD, 0);
+    opnd(o, &B->pre, TPROTO_DT_FP32, T, D, 0, 0);
+    opnd(o, &B->h, TPROTO_DT_FP32, T, D, 1, 1);
+    o = plan_add(p, TPROTO_OP_LINEAR_BWD_WEIGHT, 0);
+    opnd(o, dpre, TPROTO_DT_FP32, T, D, 0, 0);
+    opnd(o, &B->h, TPROTO_DT_FP32, T, D, 0, 0);
+    stream_opnds(o, m, L, 0);
+    opnd(o, &L->dW, TPROTO_DT_FP32, L->groups, m->p, 1, 0);
+    linear_params(o, m, L);
   }
 }
 
@@ -283,6 +310,7 @@ static void plan_update(const struct mlp *m, struct plan *p) {
   for (uint32_t l = 0; l < c->layers; l++) {
     const struct mlp_layer *L = &m->layer[l];
     struct plan_op *o = plan_add(p, TPROTO_OP_ADAMW, TPROTO_OPF_BF16_COPY);
+    o->cut = l > 0; /* one command per layer: the firmware reads and plans each while the one before runs */
     opnd(o, &L->W, TPROTO_DT_FP32, L->groups, m->p, 1, 0);
     opnd(o, &L->dW, TPROTO_DT_FP32, L->groups, m->p, 0, 0);
     opnd(o, &L->M, TPROTO_DT_FP32, L->groups, m->p, 1, 0);
@@ -358,7 +386,7 @@ static enum tdev_status run_plan(struct mlp *m, const struct plan *p, uint32_t g
   for (uint32_t i = 0; i < p->n;) {
     uint32_t n = 1;
     if (m->cfg.fuse) /* grow while it fits */
-      while (i + n < p->n && !pack(p, i, n + 1, &c)) n++;
+      while (i + n < p->n && !p->op[i + n].cut && !pack(p, i, n + 1, &c)) n++;
     start[nc] = i, count[nc] = n;
     nc++;
     i += n;
@@ -424,11 +452,19 @@ enum tdev_status mlp_step(struct mlp *m, struct mlp_step_stats *out) {
   enum tdev_status st;
   double loss;
   if ((st = tdev_counters(m->dev, &c0))) return FAIL(m, st, "counters: %s", tdev_errmsg(m->dev));
-  if ((st = mlp_forward_backward(m, &loss))) return st;
+  /* Forward, backward and update go into the ring together (the device runs them in order), so the
+   * firmware reads each next command while the one before it runs. */
   static struct plan p;
+  m->ncmds = 0;
+  p.n = 0;
+  plan_forward(m, &p);
+  if ((st = run_plan(m, &p, m->step * 16u))) return st;
+  p.n = 0;
+  plan_backward(m, &p);
+  if ((st = run_plan(m, &p, m->step * 16u + 4u))) return st;
   p.n = 0;
   plan_update(m, &p);
-  if ((st = run_plan(m, &p, m->step * 16u + 8u)) || (st = wait_last(m))) return st;
+  if ((st = run_plan(m, &p, m->step * 16u + 8u)) || (st = wait_last(m)) || (st = read_loss(m, &loss))) return st;
   m->step++;
   if ((st = tdev_counters(m->dev, &c1))) return FAIL(m, st, "counters: %s", tdev_errmsg(m->dev));
   if (out) {

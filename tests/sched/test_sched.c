@@ -1092,6 +1092,95 @@ static void test_fusion_vector_stage(void **state) {
   tsp_stream_free(&w.st);
 }
 
+/* The MLP's fused backward (host/train/mlp.c): bwd_data -> dh, GELU backward -> dpre, GELU forward
+ * recomputing h from pre, bwd_weight of the top layer (dY and h), bwd_weight of the bottom one
+ * (dpre and X, accumulated onto dW). Fused (with 4 tiles) it is a DAG of stages: dY is loaded once
+ * and moved from the bwd_data tile to the top bwd_weight tile, h and dpre are moved from the GELU
+ * tile; the three transients never reach DRAM. Every result against the functional models, bit
+ * for bit, fused and op by op; the fused DRAM bytes are exactly the inputs read once, the weight
+ * loads and dW. */
+static void test_fusion_backward(void **state) {
+  (void)state;
+  const uint32_t d = 64, h = 64, q = 64; /* X: [m, d], W1: [h, d], W2: [q, h] */
+  const uint32_t dpass = ttile_pass_d(TTILE_BWD_WEIGHT, 1u << 20, h, q);
+  const uint32_t m = 3u * dpass * L + 5u; /* four token groups, the last one short */
+  struct tproto_cmd c;
+  struct wmat w1, w2;
+  struct tfw_verr e;
+  cmd_init(&c);
+  rng = 5150;
+  uint8_t dy = tensor(&c, TPROTO_DT_FP32, m, q), pre = tensor(&c, TPROTO_DT_FP32, m, h);
+  uint8_t x = tensor(&c, TPROTO_DT_BF16, m, d);
+  wmat_make(&w2, &c, q, h, 0.4, 31, 1);
+  wmat_make(&w1, &c, h, d, 0.4, 32, 0);
+  uint32_t g1 = w1.st.ngroups, g2 = w2.st.ngroups;
+  uint8_t dw2 = tensor(&c, TPROTO_DT_FP32, g2, P), dw1 = tensor(&c, TPROTO_DT_FP32, g1, P);
+  uint8_t dh = tensor(&c, TPROTO_DT_FP32, m, h), dpre = tensor(&c, TPROTO_DT_FP32, m, h), hh = tensor(&c, TPROTO_DT_FP32, m, h);
+  const uint8_t tr[3] = {dh, dpre, hh};
+  for (int i = 0; i < 3; i++) c.tensor[tr[i]].flags = TPROTO_TF_TRANSIENT;
+  uint8_t o0 = op(&c, TPROTO_OP_LINEAR_BWD_DATA, 0, 4, dy, w2.ts, w2.tw, dh);
+  lin_params(&c, o0, &w2);
+  uint8_t o1 = op(&c, TPROTO_OP_GELU_BWD, 0, 3, pre, dh, dpre);
+  c.op[o1].n_deps = 1, c.op[o1].dep[0] = o0;
+  op(&c, TPROTO_OP_GELU_FWD, 0, 2, pre, hh);
+  uint8_t o3 = op(&c, TPROTO_OP_LINEAR_BWD_WEIGHT, 0, 4, dy, hh, w2.ts, dw2);
+  lin_params(&c, o3, &w2);
+  c.op[o3].n_deps = 1, c.op[o3].dep[0] = 2;
+  uint8_t o4 = op(&c, TPROTO_OP_LINEAR_BWD_WEIGHT, TPROTO_OPF_ACCUM, 4, dpre, x, w1.ts, dw1);
+  lin_params(&c, o4, &w1);
+  c.op[o4].n_deps = 1, c.op[o4].dep[0] = o1;
+  uint32_t *dyv = fill(&c, dy, (size_t)m * q), *prev = fill(&c, pre, (size_t)m * h);
+  uint32_t *xv = fill_bf16(&c, x, (size_t)m * d), *dw1_0 = fill(&c, dw1, (size_t)g1 * P);
+  /* Reference: the functional models op by op. */
+  uint32_t *dhv = calloc((size_t)m * h, 4), *dprev = malloc(4 * (size_t)m * h), *hv = malloc(4 * (size_t)m * h);
+  uint32_t *want2 = calloc((size_t)g2 * P, 4), *want1 = malloc(4 * (size_t)g1 * P);
+  memcpy(want1, dw1_0, 4 * (size_t)g1 * P);
+  ttile_fn_bwd_data(&w2.st, w2.wv, dyv, m, dhv);
+  tvec_gelu_bwd(prev, dhv, dprev, m * h);
+  tvec_gelu_fwd(prev, hv, m * h);
+  ttile_fn_bwd_weight(&w2.st, dyv, hv, m, L, ttile_pass_d(TTILE_BWD_WEIGHT, m, h, q), want2);
+  ttile_fn_bwd_weight(&w1.st, dprev, xv, m, L, ttile_pass_d(TTILE_BWD_WEIGHT, m, d, h), want1);
+  int fused = tfw_sched_plan_fused(&c, &e);
+  assert_int_equal(fused, T >= 4 ? 1 : 0);
+  uint32_t *poison = malloc(4 * (size_t)m * h), *back = malloc(4 * (size_t)m * h);
+  for (size_t i = 0; i < (size_t)m * h; i++) poison[i] = 0x7fc00000u ^ (uint32_t)i;
+  for (int i = 0; i < 3; i++) put(&c, tr[i], poison, 4 * (size_t)m * h);
+  uint64_t b0 = dram_bytes(), c0 = tchip_now(pt.chip);
+  uint32_t fused_runs = sched.stats.fused;
+  run_ok(&c);
+  uint64_t fused_bytes = dram_bytes() - b0, fused_cycles = tchip_now(pt.chip) - c0;
+  assert_int_equal(sched.stats.fused - fused_runs, (uint32_t)fused);
+  expect_tensor("dW2", &c, dw2, want2, (size_t)g2 * P);
+  expect_tensor("dW1", &c, dw1, want1, (size_t)g1 * P);
+  if (fused) {
+    for (int i = 0; i < 3; i++) {
+      get(&c, tr[i], back, 4 * (size_t)m * h);
+      assert_memory_equal(back, poison, 4 * (size_t)m * h);
+    }
+    uint64_t wl = 4u + 4u * P; /* DRAM bytes of a weight-load group: the stream group and its values */
+    uint64_t want_bytes = 4ull * m * q + 4ull * m * h + 2ull * m * d + 2u * g2 * wl + g1 * wl +
+                          4ull * P * (g2 + 2u * g1); /* dW2 written; dW1 read and written */
+    assert_int_equal(fused_bytes, want_bytes);
+  }
+  /* Op by op: the same bits (dW1 accumulates again from its initial value) */
+  put(&c, dw1, dw1_0, 4 * (size_t)g1 * P);
+  sched.allow_fusion = 0;
+  b0 = dram_bytes(), c0 = tchip_now(pt.chip);
+  run_ok(&c);
+  uint64_t unfused_bytes = dram_bytes() - b0, unfused_cycles = tchip_now(pt.chip) - c0;
+  sched.allow_fusion = 1;
+  expect_tensor("dW2 op by op", &c, dw2, want2, (size_t)g2 * P);
+  expect_tensor("dW1 op by op", &c, dw1, want1, (size_t)g1 * P);
+  expect_tensor("dpre op by op", &c, dpre, dprev, (size_t)m * h);
+  print_message("# backward chain m=%u: DRAM bytes fused %llu, op by op %llu; cycles (not asserted) %llu, %llu"
+                " (fused: %d)\n", m, (unsigned long long)fused_bytes, (unsigned long long)unfused_bytes,
+                (unsigned long long)fused_cycles, (unsigned long long)unfused_cycles, fused);
+  if (fused) assert_true(2u * fused_bytes < unfused_bytes);
+  free(dyv), free(prev), free(xv), free(dw1_0), free(dhv), free(dprev), free(hv), free(want1), free(want2);
+  free(poison), free(back), free(w1.wv), free(w2.wv);
+  tsp_stream_free(&w1.st), tsp_stream_free(&w2.st);
+}
+
 /* Commands the planner keeps op by op: no transient tensor; an intermediate read two stages later. */
 static void test_no_fusion(void **state) {
   (void)state;
@@ -1154,6 +1243,28 @@ static struct tproto_cpl fw_submit(struct tproto_cmd *c, uint32_t index) {
   assert_int_equal(cpl.seq, 100u + index);
   assert_int_equal(cpl.cmd_index, index);
   return cpl;
+}
+
+/* n commands into the ring at once (one doorbell), indices first..first+n-1; their completions. */
+static void fw_submit_batch(struct tproto_cmd *c, uint32_t n, uint32_t first, struct tproto_cpl *cpl) {
+  uint32_t head = first + n, done = first;
+  for (uint32_t i = 0; i < n; i++) {
+    c[i].seq = 100u + first + i;
+    assert_int_equal(tchip_dram_write(pt.chip, CMDS_AT + ((first + i) % NCMD) * sizeof *c, &c[i], sizeof *c), TCHIP_OK);
+  }
+  assert_int_equal(tchip_dram_write(pt.chip, RING_AT + offsetof(struct tproto_ring, cmd_head), &head, 4), TCHIP_OK);
+  assert_int_equal(tchip_hostif_write(pt.chip, TESSERA_HOSTIF_DOORBELL_OFFSET, head), TCHIP_OK);
+  for (int k = 0; done != head && k < 100; k++) {
+    fw_run_until(0xFFu);
+    assert_int_equal(tchip_dram_read(pt.chip, RING_AT + offsetof(struct tproto_ring, cpl_head), &done, 4), TCHIP_OK);
+  }
+  assert_int_equal(done, head);
+  for (uint32_t i = 0; i < n; i++) {
+    assert_int_equal(tchip_dram_read(pt.chip, CPLS_AT + ((first + i) % NCPL) * sizeof *cpl, &cpl[i], sizeof *cpl), TCHIP_OK);
+    assert_int_equal(cpl[i].seq, 100u + first + i);
+    assert_int_equal(cpl[i].cmd_index, first + i);
+  }
+  assert_int_equal(tchip_dram_write(pt.chip, RING_AT + offsetof(struct tproto_ring, cpl_tail), &head, 4), TCHIP_OK);
 }
 
 /* Boot the firmware image, run the MLP chain (fused where the preset allows), an invalid command
@@ -1220,6 +1331,31 @@ static void test_firmware_on_chip(void **state) {
   cpl = fw_submit(&c, 3);
   assert_int_equal(cpl.status, TPROTO_ST_OK);
   expect_tensor("Y again", &c, y, want, (size_t)m * d);
+  /* Four commands in the ring at once: each next one is read, validated and planned while the one
+   * before runs (tfw_ring_prefetch); the chain again (the cached plan and validation), the invalid
+   * one, the chain, the unsupported one: the same answers as one at a time. */
+  put(&c, y, hv, 4 * (size_t)m * d);
+  struct tproto_cmd batch[4] = {c, bad, c, un};
+  struct tproto_cpl cpls[4];
+  fw_submit_batch(batch, 4, 4, cpls);
+  assert_int_equal(cpls[0].status, TPROTO_ST_OK);
+  assert_int_equal(cpls[1].status, TPROTO_ST_INVALID);
+  assert_int_equal(cpls[1].error, TPROTO_E_DTYPE);
+  assert_int_equal(cpls[1].error_offset, OFF(tensor[0].dtype));
+  assert_int_equal(cpls[2].status, TPROTO_ST_OK);
+  assert_int_equal(cpls[3].status, TPROTO_ST_FAILED);
+  assert_int_equal(cpls[3].error, TPROTO_E_UNSUPPORTED);
+  expect_tensor("Y in a batch", &c, y, want, (size_t)m * d);
+  /* The same command over a changed allocation entry is validated again: refused. */
+  allocs.entry[0].size -= 256u;
+  assert_int_equal(tchip_dram_write(pt.chip, ALLOC_AT, &allocs, sizeof allocs), TCHIP_OK);
+  cpl = fw_submit(&c, 8);
+  assert_int_equal(cpl.status, TPROTO_ST_INVALID);
+  assert_int_equal(cpl.error, TPROTO_E_ALLOC);
+  allocs.entry[0].size += 256u;
+  assert_int_equal(tchip_dram_write(pt.chip, ALLOC_AT, &allocs, sizeof allocs), TCHIP_OK);
+  cpl = fw_submit(&c, 9);
+  assert_int_equal(cpl.status, TPROTO_ST_OK);
   uint32_t st = 0;
   assert_int_equal(tchip_hostif_read(pt.chip, TESSERA_HOSTIF_FW_STATE_OFFSET, &st), TCHIP_OK);
   assert_int_equal(st, TESSERA_FW_STATE_READY);
@@ -1241,6 +1377,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_unsupported, chip_setup, chip_teardown),
     cmocka_unit_test_setup_teardown(test_fusion, chip_setup, chip_teardown),
     cmocka_unit_test_setup_teardown(test_fusion_vector_stage, chip_setup, chip_teardown),
+    cmocka_unit_test_setup_teardown(test_fusion_backward, chip_setup, chip_teardown),
     cmocka_unit_test_setup_teardown(test_no_fusion, chip_setup, chip_teardown),
     cmocka_unit_test_setup_teardown(test_firmware_on_chip, chip_setup, chip_teardown),
   };

@@ -184,7 +184,7 @@ static void test_device_step_wide(void **state) {
 }
 
 /* Fused and unfused runs give the same bits (losses and master weights) and fusion moves fewer DRAM
- * bytes. */
+ * bytes: at most half of them on a device whose tiles hold the backward pipeline. */
 static void test_fused_equals_unfused(void **state) {
   (void)state;
   static struct mlp m[2];
@@ -219,9 +219,11 @@ static void test_fused_equals_unfused(void **state) {
   }
   print_message("DRAM bytes over 3 steps: fused %llu, unfused %llu\n", (unsigned long long)bytes[1],
                 (unsigned long long)bytes[0]);
-  /* The firmware keeps the forward chain's transients (the logits) on chip; it does not fuse the
-   * backward chain yet, so the issue's "at most half" is not reached (make bench-mlp prints it). */
   assert_true(bytes[1] < bytes[0]);
+  /* The issue's acceptance: with the tiles for the backward pipeline (bwd_data, the GELU pair,
+   * bwd_weight, bwd_weight), fusion moves at most half the DRAM bytes of --no-fuse. Exact counts:
+   * every byte the DRAM model moved. */
+  if (TESSERA_CFG_TILES >= 4) assert_true(2 * bytes[1] <= bytes[0]);
   for (int f = 0; f < 2; f++) mlp_free(&m[f]), tdev_close(d[f]);
 }
 
