@@ -31,7 +31,12 @@ echo
 echo "Every row: RTL equal to the cmodel bit for bit, the cmodel within its bound of float64."
 
 echo
-echo "== 3. Training through the whole stack: host driver -> command ring -> firmware -> DMA and tiles"
-echo "   (2 sparse layers, width 256, 256 tokens, density 0.25; cmodel backend until the RTL chip lands)"
+echo "== 3. Training through the whole stack on the RTL chip: host driver -> command ring -> firmware"
+echo "   -> DMA engine and tiles, all Verilog (2 sparse layers, width 32, 64 tokens, density 0.25)"
+"$tessera" mlp --layers 2 --width 32 --tokens 64 --density 0.25 --steps 4 --backend rtl --dense-baseline
+echo "   The cmodel gives these losses and weights bit for bit (tests/chip_rtl/test_mlp_rtl.c)."
+
+echo
+echo "== 4. The default shape on the cmodel (2 sparse layers, width 256, 256 tokens, density 0.25)"
 "$tessera" mlp --layers 2 --width 256 --tokens 256 --density 0.25 --steps 8 --dense-baseline
 echo "More: docs/kernels.md (tessera kernel), docs/firmware.md (tessera run-elf), make bench."
