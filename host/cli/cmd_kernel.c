@@ -195,6 +195,26 @@ struct vk_tile {
   size_t state_diffs;
 };
 
+/* One pass: state a on the cmodel, its copy b on the RTL (b := a first), the same descriptor; the
+ * run must be accepted by both; words that differ are counted in j->state_diffs, cycles summed. */
+static int pass_both(struct vk_tile *j, struct ttile_state *a, struct ttile_state *b, const struct ttile_desc *d,
+                     char *err, size_t errlen) {
+  const uint32_t L = TESSERA_CFG_LANES, bank = TESSERA_CFG_LANE_BANK_WORDS;
+  memcpy(b, a, sizeof *a);
+  struct ttile_counters ca, cb;
+  int sa = ttile_cm_exec(a, d, &ca), sb = ttile_rtl_exec(b, d, &cb, NULL, err, errlen);
+  if (sb < 0) return -1;
+  if (sa || sb) {
+    snprintf(err, errlen, "the tile refused pass %u: status %d (cmodel %d)", j->passes, sb, sa);
+    return -1;
+  }
+  for (uint32_t l = 0; l < L; l++)
+    for (uint32_t w = 0; w < bank; w++) j->state_diffs += a->bank[l][w] != b->bank[l][w];
+  j->cm.cycles += ca.cycles, j->cm.stall_memory += ca.stall_memory;
+  j->rtl.cycles += cb.cycles, j->rtl.stall_memory += cb.stall_memory;
+  return 0;
+}
+
 static int vk_tile_run(struct vk_tile *j, char *err, size_t errlen) {
   const uint32_t L = TESSERA_CFG_LANES, bank = TESSERA_CFG_LANE_BANK_WORDS;
   uint32_t tmax = j->plen < bank ? (bank - j->plen) / j->kn : 0;
@@ -231,22 +251,10 @@ static int vk_tile_run(struct vk_tile *j, char *err, size_t errlen) {
       if (j->carry) memcpy(&a->bank[l][d.param + j->carry_off], j->carry, 4 * (size_t)j->carry_len);
     }
     memcpy(d.s, j->s, sizeof j->s);
-    memcpy(b, a, sizeof *a);
-    struct ttile_counters ca, cb;
-    int sa = ttile_cm_exec(a, &d, &ca), sb = ttile_rtl_exec(b, &d, &cb, NULL, err, errlen);
-    if (sb < 0) {
+    if (pass_both(j, a, b, &d, err, errlen)) {
       rc = -1;
       break;
     }
-    if (sa || sb) {
-      snprintf(err, errlen, "the tile refused pass %u: status %d (cmodel %d)", j->passes, sb, sa);
-      rc = -1;
-      break;
-    }
-    for (uint32_t l = 0; l < L; l++)
-      for (uint32_t w = 0; w < bank; w++) j->state_diffs += a->bank[l][w] != b->bank[l][w];
-    j->cm.cycles += ca.cycles, j->cm.stall_memory += ca.stall_memory;
-    j->rtl.cycles += cb.cycles, j->rtl.stall_memory += cb.stall_memory;
     for (uint32_t r = 0; r < ntok; r++)
       for (uint32_t q = 0; q < j->nout; q++)
         memcpy(j->out[q] + (size_t)(base + r) * j->out_len[q], &b->bank[r % L][(size_t)(r / L) * j->kn + j->out_off[q]],
@@ -296,22 +304,10 @@ static int emb_tile_run(struct vk_tile *j, const uint32_t *dy, const uint32_t *i
       }
       struct ttile_desc d = {.kernel = TESSERA_TILE_KERNEL_EMBED_BWD, .kn = n, .ntok = nt, .tpl = tpl, .cols = n,
                              .k = k, .param = par, .row0 = row0, .s = {v}};
-      memcpy(b, a, sizeof *a);
-      struct ttile_counters ca, cb;
-      int sa = ttile_cm_exec(a, &d, &ca), sb = ttile_rtl_exec(b, &d, &cb, NULL, err, errlen);
-      if (sb < 0) {
+      if (pass_both(j, a, b, &d, err, errlen)) {
         rc = -1;
         break;
       }
-      if (sa || sb) {
-        snprintf(err, errlen, "the tile refused pass %u: status %d (cmodel %d)", j->passes, sb, sa);
-        rc = -1;
-        break;
-      }
-      for (uint32_t l = 0; l < L; l++)
-        for (uint32_t w = 0; w < bank; w++) j->state_diffs += a->bank[l][w] != b->bank[l][w];
-      j->cm.cycles += ca.cycles, j->cm.stall_memory += ca.stall_memory;
-      j->rtl.cycles += cb.cycles, j->rtl.stall_memory += cb.stall_memory;
       for (uint32_t r = 0; r < nt; r++)
         memcpy(out + (size_t)(row0 + r) * n, &b->bank[r % L][(size_t)(r / L) * n], 4 * (size_t)n);
       j->passes++;
