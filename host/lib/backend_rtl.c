@@ -88,18 +88,19 @@ static void rtl_counters(void *h, struct tdev_counters *c) {
 
 static void rtl_counters_reset(void *h) { tsim_chip_counters_reset(h); }
 
-/* The RTL chip records no timeline (the cmodel does): the waveform is its record. */
 static int rtl_timeline(void *h, int on) {
-  (void)h;
-  return on ? -1 : 0;
+  tsim_chip_timeline(h, on);
+  return 0;
 }
 static void rtl_timeline_mark(void *h, const char *name, uint64_t start, uint64_t end) {
-  (void)h, (void)name, (void)start, (void)end;
+  tsim_chip_timeline_mark(h, name, start, end);
 }
 static int rtl_timeline_write(void *h, const char *path, char *err, size_t errlen) {
-  (void)h, (void)path;
-  snprintf(err, errlen, "the rtl backend records no timeline (use the cmodel, or trace_fst for a waveform)");
-  return -1;
+  if (tsim_chip_timeline_write(h, path) != 0) {
+    snprintf(err, errlen, "%s", tsim_chip_error(h));
+    return -1;
+  }
+  return 0;
 }
 
 static size_t rtl_console(void *h, char *buf, size_t cap) { return tsim_chip_console(h, buf, cap); }

@@ -78,7 +78,13 @@ module tchip_dma #(
   output logic [P*32-1:0]     gb_wdata_o,
   input  logic [P*32-1:0]     gb_rdata_i,
 
-  output logic                busy_o  // a descriptor queued or running
+  output logic                busy_o,        // a descriptor queued or running
+
+  // Observation (the harness's timeline): the running descriptor
+  output logic                run_o,         // a descriptor is running
+  output logic [31:0]         run_ctrl_o,
+  output logic [31:0]         run_rows_o,
+  output logic [31:0]         run_row_bytes_o
 );
 
   // Field positions of dma.status (docs/registers.md).
@@ -310,6 +316,10 @@ module tchip_dma #(
   assign do_clear    = is_write && full_write && bus_addr_i == tessera_map_pkg::DmaClearOffset && bus_wdata_i[0];
   assign push        = do_start && cand_code == 4'd0;
   assign busy_o      = count_q != 3'd0;
+  assign run_o           = state_q != StIdle;
+  assign run_ctrl_o      = cur_q.ctrl;
+  assign run_rows_o      = cur_q.rows;
+  assign run_row_bytes_o = cur_q.row_bytes;
 
   // ---- Engine -------------------------------------------------------------------------------------
   typedef enum logic [3:0] {

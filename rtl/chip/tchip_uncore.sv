@@ -60,7 +60,11 @@ module tchip_uncore #(
 
   // Activity, for the harness's counters
   output logic             dma_busy_o,
-  output logic [Tiles-1:0]              tile_busy_o,
+  output logic [Tiles-1:0] tile_busy_o,
+  output logic             dma_run_o,           // a DMA descriptor is running: its ctrl, rows, row_bytes
+  output logic [31:0]      dma_run_ctrl_o,
+  output logic [31:0]      dma_run_rows_o,
+  output logic [31:0]      dma_run_row_bytes_o,
 
   // Tile t's ports (ttile_top): descriptor and handshake
   output logic [Tiles-1:0]              tile_start_o,
@@ -277,7 +281,11 @@ module tchip_uncore #(
     .gb_addr_o        (gb_addr),
     .gb_wdata_o       (gb_wdata),
     .gb_rdata_i       (gb_rdata),
-    .busy_o           (dma_busy_o)
+    .busy_o           (dma_busy_o),
+    .run_o            (dma_run_o),
+    .run_ctrl_o       (dma_run_ctrl_o),
+    .run_rows_o       (dma_run_rows_o),
+    .run_row_bytes_o  (dma_run_row_bytes_o)
   );
 
   assign bk_rdata = bk_rdata_t[dma_tile];

@@ -51,7 +51,11 @@ module tessera_chip_top #(
 
   // Activity, for the harness's counters
   output logic             dma_busy_o,
-  output logic [Tiles-1:0] tile_busy_o
+  output logic [Tiles-1:0] tile_busy_o,
+  output logic             dma_run_o,           // a DMA descriptor is running: its ctrl, rows, row_bytes
+  output logic [31:0]      dma_run_ctrl_o,
+  output logic [31:0]      dma_run_rows_o,
+  output logic [31:0]      dma_run_row_bytes_o
 );
 
   logic [Tiles-1:0] tile_start_o;
@@ -133,6 +137,10 @@ module tessera_chip_top #(
     .dram_rsp_rdata_i,
     .dma_busy_o,
     .tile_busy_o,
+    .dma_run_o,
+    .dma_run_ctrl_o,
+    .dma_run_rows_o,
+    .dma_run_row_bytes_o,
     .tile_start_o,
     .tile_kernel_o,
     .tile_epi_bias_o,

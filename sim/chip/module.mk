@@ -3,7 +3,7 @@
 # TCHIP_OBJS: link these (they include everything the chip needs). The objects of other components
 # are named by path: their fragments may be read after this one.
 TCHIP_TILE_EXEC_OBJ ?= $(O)/obj/sim/tile/tile_exec.o
-TCHIP_OBJS := $(O)/obj/sim/chip/tchip.o $(O)/obj/sim/iss/tiss.o $(O)/obj/sim/dram/tsim_dram.o \
+TCHIP_OBJS := $(O)/obj/sim/chip/tchip.o $(O)/obj/sim/chip/timeline.o $(O)/obj/sim/iss/tiss.o $(O)/obj/sim/dram/tsim_dram.o \
               $(O)/obj/sim/loader/tsim_elf.o $(TCHIP_TILE_EXEC_OBJ) $(O)/obj/sim/tile/tile_cm.o \
               $(O)/obj/sim/tile/ttile_fn.o $(O)/obj/sim/vec/tvec_fn.o $(TNUM_OBJS) \
               $(O)/obj/host/sparse/mask.o $(O)/obj/host/sparse/stream.o

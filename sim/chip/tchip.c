@@ -2,6 +2,7 @@
  * generated map (tessera/gen/map.h); the timing of tiles and DMA from ttile_cm_exec and the DRAM
  * model. */
 #include "tchip.h"
+#include "ttimeline.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -45,14 +46,6 @@ struct dma_desc {
   int32_t *idx; /* gather: the indices, read when the descriptor starts */
 };
 
-enum span_kind { SPAN_TILE, SPAN_DMA, SPAN_MARK };
-struct span {
-  uint8_t kind, tile, src_kind, dst_kind, src_tile, dst_tile;
-  uint32_t kernel;
-  uint64_t start, dur, bytes, dram_bytes;
-  char name[48]; /* SPAN_MARK */
-};
-
 struct tchip {
   tiss *iss;
   struct tsim_dram *dram;
@@ -74,9 +67,7 @@ struct tchip {
   uint64_t cyc0, instret0;
   struct tchip_counters ctr; /* accumulating fields only */
   /* timeline */
-  int tl_on;
-  struct span *spans;
-  size_t nspans, cap;
+  struct ttl tl;
   char err[256];
 };
 
@@ -99,30 +90,11 @@ static void st32(uint8_t *p, uint32_t v) {
 }
 static void st16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8); }
 
-const char *tchip_kernel_name(uint32_t code) {
-  static const char *const n[] = {"fwd", "bwd_data", "bwd_weight", "gelu_fwd", "gelu_bwd", "add", "scale",
-                                  "softmax_fwd", "softmax_bwd", "layernorm_fwd", "xent_fwd", "xent_bwd", "adamw",
-                                  "layernorm_bwd", "embed_bwd"};
-  _Static_assert(sizeof n / sizeof n[0] == TESSERA_TILE_KERNEL_COUNT, "a name per kernel");
-  return code < TESSERA_TILE_KERNEL_COUNT ? n[code] : "?";
-}
+const char *tchip_kernel_name(uint32_t code) { return ttl_kernel_name(code); }
 
-const char *tchip_dma_kind_name(uint32_t kind) {
-  static const char *const n[] = {"dram", "dmem", "bank", "wbuf", "gbuf"};
-  _Static_assert(sizeof n / sizeof n[0] == TESSERA_DMA_KIND_COUNT, "a name per kind");
-  return kind < TESSERA_DMA_KIND_COUNT ? n[kind] : "?";
-}
+const char *tchip_dma_kind_name(uint32_t kind) { return ttl_dma_kind_name(kind); }
 
-static void span_add(tchip *c, const struct span *s) {
-  if (!c->tl_on) return;
-  if (c->nspans == c->cap) {
-    size_t cap = c->cap ? c->cap * 2 : 256;
-    struct span *p = realloc(c->spans, cap * sizeof *p);
-    if (!p) return; /* out of memory: the span is lost, the simulation goes on */
-    c->spans = p, c->cap = cap;
-  }
-  c->spans[c->nspans++] = *s;
-}
+static void span_add(tchip *c, const struct ttl_span *s) { ttl_add(&c->tl, s); }
 
 /* ---- DMA: descriptor checks ---------------------------------------------------------------------- */
 
@@ -408,7 +380,7 @@ static void tile_finish(tchip *c, unsigned i) {
   tc->tot.starved += tc->run.stall_stream_starved;
   tc->tot.backpressure += tc->run.stall_backpressure;
   tc->tot.memory += tc->run.stall_memory;
-  struct span s = {.kind = SPAN_TILE, .tile = (uint8_t)i, .kernel = tc->kernel, .start = tc->start,
+  struct ttl_span s = {.kind = TTL_TILE, .tile = (uint8_t)i, .kernel = tc->kernel, .start = tc->start,
                    .dur = tc->finish - tc->start};
   span_add(c, &s);
 }
@@ -420,7 +392,7 @@ static void dma_finish(tchip *c) {
   c->dma_dram_bytes += d->dram_bytes;
   c->ctr.dma_dram_bytes += d->dram_bytes;
   c->ctr.dma_descriptors++;
-  struct span s = {.kind = SPAN_DMA, .src_kind = (uint8_t)FIELD(d->ctrl, TESSERA_DMA_CTRL_SRC_KIND),
+  struct ttl_span s = {.kind = TTL_DMA, .src_kind = (uint8_t)FIELD(d->ctrl, TESSERA_DMA_CTRL_SRC_KIND),
                    .dst_kind = (uint8_t)FIELD(d->ctrl, TESSERA_DMA_CTRL_DST_KIND),
                    .src_tile = (uint8_t)FIELD(d->ctrl, TESSERA_DMA_CTRL_SRC_TILE),
                    .dst_tile = (uint8_t)FIELD(d->ctrl, TESSERA_DMA_CTRL_DST_TILE),
@@ -777,7 +749,7 @@ void tchip_free(tchip *c) {
   for (unsigned i = 0; i < T; i++) free(c->tile[i]), free(c->shadow[i]), free(c->pre[i]);
   tiss_free(c->iss);
   tsim_dram_close(c->dram);
-  free(c->spans);
+  ttl_free(&c->tl);
   free(c);
 }
 
@@ -948,94 +920,18 @@ void tchip_counters_reset(tchip *c) {
 }
 
 enum tchip_status tchip_timeline(tchip *c, int on) {
-  if (on && !c->tl_on) c->nspans = 0;
-  c->tl_on = on != 0;
+  ttl_record(&c->tl, on);
   return TCHIP_OK;
 }
 
-size_t tchip_timeline_spans(const tchip *c) { return c->nspans; }
+size_t tchip_timeline_spans(const tchip *c) { return c->tl.n; }
 
-void tchip_timeline_mark(tchip *c, const char *name, uint64_t start, uint64_t end) {
-  struct span s;
-  memset(&s, 0, sizeof s);
-  s.kind = SPAN_MARK;
-  s.start = start;
-  s.dur = end > start ? end - start : 0;
-  snprintf(s.name, sizeof s.name, "%s", name ? name : "");
-  span_add(c, &s);
-}
-
-/* A name as a JSON string body: quotes, backslashes and control bytes left out. */
-static void put_name(FILE *f, const char *s) {
-  for (; *s; s++)
-    if (*s != '"' && *s != '\\' && (unsigned char)*s >= 0x20) fputc(*s, f);
-}
-
-/* Cycles as microseconds at the preset's clock, exactly (integer part and the remainder). */
-static void put_us(FILE *f, uint64_t cyc) {
-  uint64_t mhz = TESSERA_CFG_CLOCK_MHZ;
-  uint64_t frac = (cyc % mhz) * 1000000u / mhz;
-  fprintf(f, "%" PRIu64 ".%06" PRIu64, cyc / mhz, frac);
-}
+void tchip_timeline_mark(tchip *c, const char *name, uint64_t start, uint64_t end) { ttl_mark(&c->tl, name, start, end); }
 
 enum tchip_status tchip_timeline_write(tchip *c, const char *path) {
   process(c, tiss_cycles(c->iss));
-  FILE *f = path ? fopen(path, "w") : NULL;
-  if (!f) {
+  if (ttl_write(&c->tl, path, T) != 0) {
     set_err(c, "cannot write the timeline to %s", path ? path : "(null)");
-    return TCHIP_E_ARG;
-  }
-  static const char *const tile_track[] = {"tile 0", "tile 1", "tile 2", "tile 3", "tile 4", "tile 5", "tile 6",
-                                           "tile 7", "tile 8", "tile 9", "tile 10", "tile 11", "tile 12", "tile 13",
-                                           "tile 14", "tile 15", "tile 16", "tile 17", "tile 18", "tile 19", "tile 20",
-                                           "tile 21", "tile 22", "tile 23", "tile 24", "tile 25", "tile 26", "tile 27",
-                                           "tile 28", "tile 29", "tile 30", "tile 31", "tile 32", "tile 33", "tile 34",
-                                           "tile 35", "tile 36", "tile 37", "tile 38", "tile 39", "tile 40", "tile 41",
-                                           "tile 42", "tile 43", "tile 44", "tile 45", "tile 46", "tile 47", "tile 48",
-                                           "tile 49", "tile 50", "tile 51", "tile 52", "tile 53", "tile 54", "tile 55",
-                                           "tile 56", "tile 57", "tile 58", "tile 59", "tile 60", "tile 61", "tile 62",
-                                           "tile 63"};
-  fprintf(f, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
-  fprintf(f, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":0,\"args\":{\"name\":\"tessera (%s)\"}}",
-          TESSERA_CFG_PRESET_NAME);
-  for (unsigned i = 0; i <= T + 1u; i++)
-    fprintf(f, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":0,\"tid\":%u,\"args\":{\"name\":\"%s\"}}", i,
-            i < T ? tile_track[i] : i == T ? "dma" : "commands");
-  for (size_t k = 0; k < c->nspans; k++) {
-    const struct span *s = &c->spans[k];
-    if (s->kind == SPAN_MARK) {
-      fprintf(f, ",\n{\"name\":\"");
-      put_name(f, s->name);
-      fprintf(f, "\",\"cat\":\"command\",\"ph\":\"X\",\"ts\":");
-      put_us(f, s->start);
-      fprintf(f, ",\"dur\":");
-      put_us(f, s->dur);
-      fprintf(f, ",\"pid\":0,\"tid\":%u,\"args\":{\"start_cycle\":%" PRIu64 ",\"cycles\":%" PRIu64 "}}", (unsigned)T + 1u,
-              s->start, s->dur);
-    } else if (s->kind == SPAN_TILE) {
-      fprintf(f, ",\n{\"name\":\"%s\",\"cat\":\"tile\",\"ph\":\"X\",\"ts\":", tchip_kernel_name(s->kernel));
-      put_us(f, s->start);
-      fprintf(f, ",\"dur\":");
-      put_us(f, s->dur);
-      fprintf(f, ",\"pid\":0,\"tid\":%u,\"args\":{\"tile\":%u,\"start_cycle\":%" PRIu64 ",\"cycles\":%" PRIu64 "}}",
-              s->tile, s->tile, s->start, s->dur);
-    } else {
-      fprintf(f, ",\n{\"name\":\"dma %s->%s\",\"cat\":\"dma\",\"ph\":\"X\",\"ts\":", tchip_dma_kind_name(s->src_kind),
-              tchip_dma_kind_name(s->dst_kind));
-      put_us(f, s->start);
-      fprintf(f, ",\"dur\":");
-      put_us(f, s->dur);
-      fprintf(f,
-              ",\"pid\":0,\"tid\":%u,\"args\":{\"src\":\"%s\",\"dst\":\"%s\",\"src_tile\":%u,\"dst_tile\":%u,"
-              "\"mode\":%" PRIu32 ",\"bytes\":%" PRIu64 ",\"dram_bytes\":%" PRIu64 ",\"start_cycle\":%" PRIu64
-              ",\"cycles\":%" PRIu64 "}}",
-              (unsigned)T, tchip_dma_kind_name(s->src_kind), tchip_dma_kind_name(s->dst_kind), s->src_tile,
-              s->dst_tile, s->kernel, s->bytes, s->dram_bytes, s->start, s->dur);
-    }
-  }
-  fprintf(f, "\n]}\n");
-  if (fclose(f) != 0) {
-    set_err(c, "cannot write the timeline to %s", path);
     return TCHIP_E_ARG;
   }
   return TCHIP_OK;

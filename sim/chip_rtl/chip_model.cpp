@@ -15,6 +15,7 @@ extern "C" {
 #include "tsim_dram.h"  // a C header without its own extern "C"
 }
 #include "tsim_elf.h"
+#include "ttimeline.h"
 
 #include <cinttypes>
 #include <cstdio>
@@ -58,6 +59,11 @@ struct tsim_chip {
   uint64_t cnt_last[kTiles][5] = {};  // the tiles' counter outputs at the last sample
   unsigned quiet[kTiles] = {};        // consecutive evaluated idle edges with quiet inputs
   bool no_skip = false;               // TSIM_CHIP_NO_SKIP: evaluate every tile at every edge
+  // Timeline: the open tile runs and DMA descriptor (start edge, what), recorded when they end.
+  struct ttl tl = {};
+  bool tl_busy[kTiles] = {}, tl_dma = false;
+  uint64_t tl_start[kTiles] = {}, tl_dma_start = 0, tl_dma_dram0 = 0, dma_dram_total = 0;
+  uint32_t tl_kernel[kTiles] = {}, tl_ctrl = 0, tl_bytes = 0;
   std::string console;
   char err[200] = "";
 };
@@ -211,7 +217,50 @@ static void dram_edge(tsim_chip *c) {
   c->ctr.dram_bytes += bytes;
   c->ctr.dram_requests++;
   if (t->dram_req_src_o) c->ctr.window_bytes += bytes;
-  else c->ctr.dma_dram_bytes += bytes;
+  else c->ctr.dma_dram_bytes += bytes, c->dma_dram_total += bytes;
+}
+
+// Timeline spans from the activity after this edge: a tile run from its busy's rise to its fall
+// with done (a refused or aborted run leaves no span), a DMA descriptor while one runs.
+static void timeline_sample(tsim_chip *c) {
+  const Vuncore *t = c->top;
+  const uint64_t now = c->edges;
+  for (unsigned i = 0; i < kTiles; i++) {
+    const Vtile *v = c->tile[i];
+    if (v->busy_o && !c->tl_busy[i]) {
+      c->tl_busy[i] = true;
+      c->tl_start[i] = now;
+      c->tl_kernel[i] = v->kernel_i;
+    } else if (!v->busy_o && c->tl_busy[i]) {
+      c->tl_busy[i] = false;
+      if (v->done_o) {
+        ttl_span sp = {};
+        sp.kind = TTL_TILE, sp.tile = static_cast<uint8_t>(i), sp.kernel = c->tl_kernel[i];
+        sp.start = c->tl_start[i], sp.dur = now - c->tl_start[i];
+        ttl_add(&c->tl, &sp);
+      }
+    }
+  }
+  if (t->dma_run_o && !c->tl_dma) {
+    c->tl_dma = true;
+    c->tl_dma_start = now;
+    c->tl_dma_dram0 = c->dma_dram_total;
+    c->tl_ctrl = t->dma_run_ctrl_o;
+    c->tl_bytes = t->dma_run_rows_o * t->dma_run_row_bytes_o;
+  } else if (!t->dma_run_o && c->tl_dma) {
+    c->tl_dma = false;
+    const uint32_t k = c->tl_ctrl;
+    ttl_span sp = {};
+    sp.kind = TTL_DMA;
+    sp.src_kind = static_cast<uint8_t>((k & TESSERA_DMA_CTRL_SRC_KIND_MASK) >> TESSERA_DMA_CTRL_SRC_KIND_SHIFT);
+    sp.dst_kind = static_cast<uint8_t>((k & TESSERA_DMA_CTRL_DST_KIND_MASK) >> TESSERA_DMA_CTRL_DST_KIND_SHIFT);
+    sp.src_tile = static_cast<uint8_t>((k & TESSERA_DMA_CTRL_SRC_TILE_MASK) >> TESSERA_DMA_CTRL_SRC_TILE_SHIFT);
+    sp.dst_tile = static_cast<uint8_t>((k & TESSERA_DMA_CTRL_DST_TILE_MASK) >> TESSERA_DMA_CTRL_DST_TILE_SHIFT);
+    sp.kernel = (k & TESSERA_DMA_CTRL_MODE_MASK) >> TESSERA_DMA_CTRL_MODE_SHIFT;
+    sp.start = c->tl_dma_start, sp.dur = now - c->tl_dma_start;
+    sp.bytes = c->tl_bytes, sp.dram_bytes = c->dma_dram_total - c->tl_dma_dram0;
+    ttl_add(&c->tl, &sp);
+  }
 }
 
 // After a rising edge with the controller running: side effects and stop conditions.
@@ -233,6 +282,7 @@ static void sample(tsim_chip *c) {
       c->cnt_last[i][k] = now[k];
     }
   }
+  if (c->tl.on) timeline_sample(c);
   if (t->console_valid_o) c->console.push_back(static_cast<char>(t->console_char_o));
   if (t->irq_set_o) c->irq_rose = true;
   if (t->fw_state_o != c->last_fw) c->fw_changed = true;
@@ -425,6 +475,7 @@ extern "C" void tsim_chip_close(tsim_chip *c) {
   if (c->top) c->top->final();
   delete c->top;
   tsim_dram_close(c->dram);
+  ttl_free(&c->tl);
   delete c;
 }
 
@@ -581,3 +632,22 @@ extern "C" void tsim_chip_counters_reset(tsim_chip *c) {
 }
 
 extern "C" uint64_t tsim_chip_now(const tsim_chip *c) { return c->edges; }
+
+extern "C" void tsim_chip_timeline(tsim_chip *c, int on) {
+  if (on && !c->tl.on)
+    for (unsigned i = 0; i < kTiles; i++) c->tl_busy[i] = false;
+  if (on && !c->tl.on) c->tl_dma = false;
+  ttl_record(&c->tl, on);
+}
+
+extern "C" void tsim_chip_timeline_mark(tsim_chip *c, const char *name, uint64_t start, uint64_t end) {
+  ttl_mark(&c->tl, name, start, end);
+}
+
+extern "C" int tsim_chip_timeline_write(tsim_chip *c, const char *path) {
+  if (ttl_write(&c->tl, path, kTiles) != 0) {
+    std::snprintf(c->err, sizeof c->err, "cannot write the timeline to %s", path ? path : "(null)");
+    return -1;
+  }
+  return 0;
+}

@@ -98,6 +98,13 @@ void tsim_chip_counters_reset(tsim_chip *c);
 /* Clock edges since tsim_chip_open (monotonic: resets do not rewind it). */
 uint64_t tsim_chip_now(const tsim_chip *c);
 
+/* Timeline (sim/include/ttimeline.h): while on, tile runs (busy rise to fall with done) and DMA
+ * descriptors (while one runs) are recorded as spans in clock edges (tsim_chip_now); marks add the
+ * driver's commands. Write: 0, or -1 with the reason in tsim_chip_error(). */
+void tsim_chip_timeline(tsim_chip *c, int on);
+void tsim_chip_timeline_mark(tsim_chip *c, const char *name, uint64_t start, uint64_t end);
+int tsim_chip_timeline_write(tsim_chip *c, const char *path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -29,7 +29,7 @@ $(foreach t,$(CHIPRTL_FW),$(eval $(call fw_prog,test_chiprtl_$(t),firmware/tests
 
 $(O)/obj/tests/chip_rtl/test_chip_rtl.o: CFLAGS += -DCHIPRTL_FW_DIR='"$(O)/fw"'
 $(O)/obj/tests/chip_rtl/test_chip_rtl.o: tests/chip_rtl/module.mk
-$(eval $(call ctest,chip_rtl,$(O)/obj/tests/chip_rtl/test_chip_rtl.o $(CHIP_RTL_MODEL) $(TILE_FN_OBJS) \
+$(eval $(call ctest,chip_rtl,$(O)/obj/tests/chip_rtl/test_chip_rtl.o $(CHIP_RTL_MODEL) $(O)/obj/sim/chip/timeline.o $(TILE_FN_OBJS) \
   $(SPARSE_OBJS) $(TNUM_OBJS)))
 SUITE_chip_rtl_DEPS += $(foreach t,$(CHIPRTL_FW),$(O)/fw/test_chiprtl_$(t).elf)
 
