@@ -63,7 +63,8 @@ struct tsim_chip {
   struct ttl tl = {};
   bool tl_busy[kTiles] = {}, tl_dma = false;
   uint64_t tl_start[kTiles] = {}, tl_dma_start = 0, tl_dma_dram0 = 0, dma_dram_total = 0;
-  uint32_t tl_kernel[kTiles] = {}, tl_ctrl = 0, tl_bytes = 0;
+  uint32_t tl_kernel[kTiles] = {}, tl_ctrl = 0;
+  uint64_t tl_bytes = 0;
   std::string console;
   char err[200] = "";
 };
@@ -246,7 +247,7 @@ static void timeline_sample(tsim_chip *c) {
     c->tl_dma_start = now;
     c->tl_dma_dram0 = c->dma_dram_total;
     c->tl_ctrl = t->dma_run_ctrl_o;
-    c->tl_bytes = t->dma_run_rows_o * t->dma_run_row_bytes_o;
+    c->tl_bytes = static_cast<uint64_t>(t->dma_run_rows_o) * t->dma_run_row_bytes_o;
   } else if (!t->dma_run_o && c->tl_dma) {
     c->tl_dma = false;
     const uint32_t k = c->tl_ctrl;
