@@ -27,7 +27,7 @@ static void help(FILE *f) {
           "  --layers L        1..%u (default 2)       --width D   2..4096 (default 256)\n"
           "  --tokens T        default 256             --density S in (0, 1] (default 0.25)\n"
           "  --steps N         default 10              --seed S    default 1\n"
-          "  --backend B       cmodel (default) or rtl (when the RTL chip is linked in)\n"
+          "  --backend B       cmodel (default, fast) or rtl (the Verilated chip: same results, about 60k cycles/s)\n"
           "  --no-fuse         one command per operation, every intermediate through DRAM\n"
           "  --pattern P       weight masks (default unstructured; block = 1xP blocks)\n"
           "  --lr LR           AdamW learning rate (default 0.01; betas 0.9, 0.999, eps 1e-8, no decay)\n"
