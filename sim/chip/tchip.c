@@ -102,7 +102,7 @@ static void st16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v, p[1] = (uint8_t)(v
 const char *tchip_kernel_name(uint32_t code) {
   static const char *const n[] = {"fwd", "bwd_data", "bwd_weight", "gelu_fwd", "gelu_bwd", "add", "scale",
                                   "softmax_fwd", "softmax_bwd", "layernorm_fwd", "xent_fwd", "xent_bwd", "adamw",
-                                  "layernorm_bwd", "embed_bwd"};
+                                  "layernorm_bwd", "embed_bwd", "attn_qk", "attn_pv"};
   _Static_assert(sizeof n / sizeof n[0] == TESSERA_TILE_KERNEL_COUNT, "a name per kernel");
   return code < TESSERA_TILE_KERNEL_COUNT ? n[code] : "?";
 }

@@ -381,7 +381,7 @@ static void vector_kernels(void **state) {
   (void)state;
   const uint32_t ntoks[] = {1, L + 3, 3 * L, 2 * L - 1, 5};
   const uint32_t colss[] = {1, 7, S + 3, 33, 2 * S};
-  for (uint32_t code = KERNEL(GELU_FWD); code < TESSERA_TILE_KERNEL_COUNT; code++)
+  for (uint32_t code = KERNEL(GELU_FWD); code <= KERNEL(EMBED_BWD); code++)
     for (size_t i = 0; i < sizeof ntoks / sizeof ntoks[0] && code != KERNEL(EMBED_BWD); i++) {
       uint32_t m = ntoks[i], cols = colss[i];
       /* A, B, C, D apart, with a gap; the stats / label / loss words after them. */
