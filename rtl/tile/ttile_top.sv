@@ -2,6 +2,9 @@
 // weight stream (docs/tile.md: stream format, token placement, summation order; its section
 // "RTL microarchitecture" describes this implementation), and the vector unit (ttile_vlane per
 // lane; docs/tile.md, "Vector unit") for fwd's epilogue and the vector kernels.
+// attn_qk and attn_pv are fwd and bwd_data with their groups taken from the stream-in port instead
+// of the weight buffer (docs/tile.md, "Stream ports"): a beat per group, waiting (StWait,
+// stream-starved) while the source has none.
 //
 // Structure: the sequencer/streamer (this module), the weight buffer (ttile_wbuf), the gradient
 // buffer (ttile_gbuf), S sub-banks of L-lane-wide words (ttile_subbank: lane l's bank is lane l of
