@@ -21,6 +21,7 @@
 #include "tessera/gen/map.h"
 #include "ttile.h"
 #include "ttile_exec.h"
+#include "ttile_fn.h"
 #include "tvec_fn.h"
 
 #define ME "tessera kernel"
@@ -56,6 +57,12 @@ static void help(FILE *f) {
           "                    --v), embedding_fwd, embedding_bwd (table of --v rows of width --n), adamw (--step)\n"
           "  --m M, --n N      rows (tokens) and width (default 64 x 256; cross-entropy 32 x --v 1000)\n"
           "  --v V             vocabulary (default 1000 for cross-entropy, 50 for embedding)\n"
+          "Attention with K (attn_qk: S = Q K^T) or V (attn_pv: O = P V) on the tile's stream-in port, one group\n"
+          "per beat (RTL == cmodel, cycles included; cmodel == functional model; float64 reference):\n"
+          "  tessera kernel attn_qk|attn_pv [--m M] [--k D] [--n KEYS] [--period N] [--backend rtl|cmodel]\n"
+          "                                 [--seed S] [--json]\n"
+          "  --m, --k, --n     queries, head dimension, keys (default 64 each); k + n must fit a lane bank\n"
+          "  --period N        the source presents a beat every N cycles (default 0: always valid)\n"
           "Exit status: 0 ok, 1 RTL != cmodel or rel_err above its bound, 2 bad arguments.\n",
           TESSERA_CFG_PRESET_NAME, (unsigned)TESSERA_CFG_LANES, (unsigned)TESSERA_CFG_NNZ_PER_CYCLE,
           (unsigned)TESSERA_CFG_SUB_BANKS, (unsigned)TESSERA_CFG_LANE_BANK_WORDS, MAX_M,
@@ -794,18 +801,280 @@ out:
   return rc;
 }
 
+/* --- Attention with K and V on the tile's stream-in port (docs/tile.md, "Stream ports") --------- */
+
+/* One stream source: the dense stream of B (rows x cols, bf16 values) as beats. */
+struct attn_src {
+  struct tsp_stream st;
+  uint16_t *wv;
+  uint32_t *hdr;
+  uint32_t (*slot)[TESSERA_CFG_NNZ_PER_CYCLE];
+};
+
+static int attn_src_build(struct attn_src *a, const float *b, uint32_t rows, uint32_t cols) {
+  const uint32_t P = TESSERA_CFG_NNZ_PER_CYCLE;
+  memset(a, 0, sizeof *a);
+  uint8_t *mask = malloc((size_t)rows * cols);
+  if (!mask) return -1;
+  int bad = tsp_mask_dense(mask, rows, cols) != TSP_OK ||
+            tsp_stream_build(&a->st, mask, rows, cols, P, TESSERA_CFG_SUB_BANKS, 1) != TSP_OK;
+  free(mask);
+  if (bad) return -1;
+  uint32_t ng = a->st.ngroups;
+  a->wv = malloc(sizeof *a->wv * ((size_t)ng * P + 1));
+  a->hdr = malloc(sizeof *a->hdr * ((size_t)ng + 1));
+  a->slot = malloc(sizeof *a->slot * ((size_t)ng + 1));
+  if (!a->wv || !a->hdr || !a->slot) return -1;
+  for (uint32_t g = 0; g < ng; g++) {
+    a->hdr[g] = (uint32_t)a->st.row[g] | (uint32_t)a->st.flags[g] << 16;
+    for (uint32_t q = 0; q < P; q++) {
+      uint32_t src = a->st.src[(size_t)g * P + q];
+      a->wv[(size_t)g * P + q] = src == UINT32_MAX ? 0 : (uint16_t)(f2u(b[src]) >> 16);
+      a->slot[g][q] = (uint32_t)a->st.col[(size_t)g * P + q] << 16 | a->wv[(size_t)g * P + q];
+    }
+  }
+  return 0;
+}
+
+static void attn_src_free(struct attn_src *a) {
+  tsp_stream_free(&a->st);
+  free(a->wv), free(a->hdr), free(a->slot);
+}
+
+/* attn_qk: S = Q K^T (Q [m][d] in the banks at offset 0, S [m][keys] at offset k = d); attn_pv:
+ * O = P V (O [m][d] from +0 at offset 0, P [m][keys] at offset d). K or V: keys x d, streamed.
+ * Passes of up to L x min(acc_depth, bank / (d + keys)) rows; each pass streams the whole source,
+ * in chunks of whole rows of at most TTILE_GROUPS groups (one run each), a beat every `period`
+ * cycles. cmodel on state a; with rtl, the RTL on b (b := a at each pass), compared. out: a's
+ * results (the cmodel's), [m][out_len]. */
+static int attn_tile_run(int pv, const struct attn_src *src, const float *in, uint32_t m, uint32_t d, uint32_t keys,
+                         uint32_t period, int rtl, uint32_t *out, struct ttile_counters *cm, struct ttile_counters *rc_rtl,
+                         size_t *diffs, uint32_t *runs, char *err, size_t errlen) {
+  const uint32_t L = TESSERA_CFG_LANES, bank = TESSERA_CFG_LANE_BANK_WORDS, kn = d + keys;
+  uint32_t tmax = bank / kn;
+  if (tmax > TESSERA_CFG_ACC_DEPTH) tmax = TESSERA_CFG_ACC_DEPTH;
+  if (!tmax) {
+    snprintf(err, errlen, "a row takes d + keys = %u bank words, a lane bank holds %u", kn, bank);
+    return -2;
+  }
+  /* Chunks of whole rows (keys) of at most TTILE_GROUPS groups. */
+  const struct tsp_stream *st = &src->st;
+  uint32_t *cut = malloc(sizeof *cut * ((size_t)st->ngroups + 2)), nch = 0;
+  struct ttile_state *a = malloc(sizeof *a), *b = rtl ? malloc(sizeof *b) : NULL;
+  if (!cut || !a || (rtl && !b)) {
+    free(cut), free(a), free(b);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  cut[0] = 0;
+  for (uint32_t g = 0, start = 0, row_start = 0; g < st->ngroups; g++) {
+    if (st->flags[g] & TSP_FIRST) row_start = g;
+    if ((st->flags[g] & TSP_LAST) && g + 1 - start > TTILE_GROUPS) cut[++nch] = start = row_start;
+  }
+  cut[++nch] = st->ngroups;
+  const uint32_t in_off = pv ? d : 0, in_len = pv ? keys : d, out_off = pv ? 0 : d, out_len = pv ? d : keys;
+  int rc = 0;
+  memset(cm, 0, sizeof *cm), memset(rc_rtl, 0, sizeof *rc_rtl);
+  *diffs = 0, *runs = 0;
+  for (uint32_t base = 0; base < m && !rc; base += L * tmax) {
+    uint32_t ntok = m - base < L * tmax ? m - base : L * tmax, tpl = (ntok + L - 1) / L;
+    memset(a, 0, sizeof *a);
+    for (uint32_t r = 0; r < ntok; r++)
+      for (uint32_t j = 0; j < in_len; j++)
+        a->bank[r % L][(size_t)(r / L) * kn + in_off + j] = f2u(in[(size_t)(base + r) * in_len + j]);
+    if (rtl) memcpy(b, a, sizeof *a);
+    for (uint32_t ch = 0; ch < nch && !rc; ch++) {
+      struct ttile_desc dd = {.kernel = pv ? TESSERA_TILE_KERNEL_ATTN_PV : TESSERA_TILE_KERNEL_ATTN_QK, .k = d,
+                              .kn = kn, .ntok = ntok, .tpl = tpl, .ngroups = cut[ch + 1] - cut[ch]};
+      struct ttile_instream is = {src->hdr + cut[ch], (const uint32_t(*)[TESSERA_CFG_NNZ_PER_CYCLE])(src->slot + cut[ch]),
+                                  cut[ch + 1] - cut[ch], period};
+      struct ttile_counters ca, cb;
+      int sa = ttile_cm_exec_stream(a, &dd, &is, &ca);
+      if (sa) {
+        snprintf(err, errlen, "the tile's cmodel refused run %u: status %d", *runs, sa);
+        rc = -1;
+        break;
+      }
+      cm->cycles += ca.cycles, cm->busy += ca.busy, cm->macs += ca.macs;
+      cm->stall_stream_starved += ca.stall_stream_starved, cm->stall_bank_conflict += ca.stall_bank_conflict;
+      cm->stall_memory += ca.stall_memory;
+      if (rtl) {
+        int sb = ttile_rtl_exec_stream(b, &dd, &is, &cb, NULL, err, errlen);
+        if (sb) {
+          if (sb > 0) snprintf(err, errlen, "the RTL tile refused run %u: status %d", *runs, sb);
+          rc = -1;
+          break;
+        }
+        rc_rtl->cycles += cb.cycles, rc_rtl->busy += cb.busy, rc_rtl->macs += cb.macs;
+        rc_rtl->stall_stream_starved += cb.stall_stream_starved, rc_rtl->stall_bank_conflict += cb.stall_bank_conflict;
+        rc_rtl->stall_memory += cb.stall_memory;
+      }
+      (*runs)++;
+    }
+    if (rc) break;
+    if (rtl)
+      for (uint32_t l = 0; l < L; l++)
+        for (uint32_t w = 0; w < bank; w++) *diffs += a->bank[l][w] != b->bank[l][w];
+    for (uint32_t r = 0; r < ntok; r++)
+      memcpy(out + (size_t)(base + r) * out_len, &a->bank[r % L][(size_t)(r / L) * kn + out_off], 4 * (size_t)out_len);
+  }
+  free(cut), free(a), free(b);
+  return rc;
+}
+
+static int run_attn(int argc, char **argv) {
+  uint32_t m = 64, d = 64, keys = 64, seed = 1, period = 0;
+  int json = 0, pv = -1;
+  const char *backend = ttile_rtl_exec_stream ? "rtl" : "cmodel";
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+    int bad = 0;
+    if (!strcmp(a, "--json")) json = 1;
+    else if (!strcmp(a, "--m")) bad = tessera_arg_u32(ME, a, val, 1, MAX_M, &m), i++;
+    else if (!strcmp(a, "--k")) bad = tessera_arg_u32(ME, a, val, 1, TSP_MAX_DIM, &d), i++;
+    else if (!strcmp(a, "--n")) bad = tessera_arg_u32(ME, a, val, 1, TSP_MAX_DIM, &keys), i++;
+    else if (!strcmp(a, "--seed")) bad = tessera_arg_u32(ME, a, val, 0, UINT32_MAX, &seed), i++;
+    else if (!strcmp(a, "--period")) bad = tessera_arg_u32(ME, a, val, 0, 1000000, &period), i++;
+    else if (!strcmp(a, "--backend") && val) {
+      backend = val, i++;
+      if (strcmp(val, "rtl") && strcmp(val, "cmodel")) {
+        fprintf(stderr, ME ": --backend must be rtl or cmodel, got '%s'\n", val);
+        bad = 1;
+      }
+    } else if (a[0] == '-') {
+      fprintf(stderr, ME ": %s '%s' (see tessera kernel --help)\n",
+              !strcmp(a, "--backend") ? "option needs a value:" : "unknown argument for attn_qk / attn_pv", a);
+      bad = 1;
+    } else if (pv >= 0) {
+      fprintf(stderr, ME ": one kernel at a time, got '%s'\n", a);
+      bad = 1;
+    } else {
+      pv = !strcmp(a, "attn_pv");
+    }
+    if (bad) return TESSERA_EXIT_USAGE;
+  }
+  const int use_rtl = !strcmp(backend, "rtl");
+  if (use_rtl && !ttile_rtl_exec_stream) {
+    fprintf(stderr, ME ": --backend rtl: the RTL tile is not linked into this build (use --backend cmodel)\n");
+    return TESSERA_EXIT_USAGE;
+  }
+  if ((uint64_t)m * d * keys > MAX_WORK) {
+    fprintf(stderr, ME ": job too large: m * k * n above 2^32\n");
+    return TESSERA_EXIT_USAGE;
+  }
+  const char *kn = pv ? "attn_pv" : "attn_qk";
+  /* Inputs: Q [m][d] and K [keys][d]; or P [m][keys] (in [0, 1)) and V [keys][d]; bf16 values. */
+  const uint32_t in_len = pv ? keys : d, out_len = pv ? d : keys;
+  const size_t nin = (size_t)m * in_len, nsrc = (size_t)keys * d, nout = (size_t)m * out_len;
+  float *in = malloc(sizeof *in * (nin + 1)), *bsrc = malloc(sizeof *bsrc * (nsrc + 1)), *got = malloc(sizeof *got * (nout + 1));
+  uint32_t *o = malloc(sizeof *o * (nout + 1)), *fn = calloc(nout + 1, sizeof *fn), *inb = malloc(sizeof *inb * (nin + 1));
+  double *r = calloc(nout + 1, sizeof *r), *bd = calloc(nout + 1, sizeof *bd);
+  struct attn_src src;
+  memset(&src, 0, sizeof src);
+  int rc = TESSERA_EXIT_FAIL;
+  if (!in || !bsrc || !got || !o || !fn || !inb || !r || !bd) {
+    fprintf(stderr, ME ": out of memory\n");
+    goto out;
+  }
+  uint64_t rs = (uint64_t)seed * 0x9e3779b97f4a7c15ull + 7;
+  for (size_t a = 0; a < nin; a++) in[a] = pv ? fabsf(rnd_bf16(&rs)) / 2.0f : rnd_bf16(&rs), inb[a] = f2u(in[a]);
+  for (size_t a = 0; a < nsrc; a++) bsrc[a] = rnd_bf16(&rs);
+  if (attn_src_build(&src, bsrc, keys, d)) {
+    fprintf(stderr, ME ": cannot build the stream of %u x %u\n", keys, d);
+    goto out;
+  }
+  struct ttile_counters cm, crt;
+  size_t diffs = 0;
+  uint32_t runs = 0;
+  char terr[200] = "";
+  double t0 = now_s();
+  int trc = attn_tile_run(pv, &src, in, m, d, keys, period, use_rtl, o, &cm, &crt, &diffs, &runs, terr, sizeof terr);
+  double wall = now_s() - t0;
+  if (trc) {
+    fprintf(stderr, ME ": %s on the tile: %s\n", kn, terr);
+    rc = trc == -2 ? TESSERA_EXIT_USAGE : TESSERA_EXIT_FAIL;
+    goto out;
+  }
+  /* The functional model: qk the fwd order (tvec_dense_abt, as tvec_attn_scores), pv the bwd_data
+   * order (ttile_fn_bwd_data: one chain per output over the keys in stream order, from +0). */
+  if (pv) {
+    ttile_fn_bwd_data(&src.st, src.wv, inb, m, fn);
+  } else {
+    if (tvec_dense_abt(inb, (const uint32_t *)(const void *)bsrc, m, keys, d, TESSERA_CFG_NNZ_PER_CYCLE,
+                       TESSERA_CFG_SUB_BANKS, fn) != TVEC_OK) {
+      fprintf(stderr, ME ": the functional model failed\n");
+      goto out;
+    }
+  }
+  size_t fn_diffs = 0;
+  for (size_t a = 0; a < nout; a++) fn_diffs += o[a] != fn[a];
+  /* float64 reference and the first-order bound: a dot of c products (exact: bf16 x bf16) summed
+   * with c - 1 + log2 P fp32 roundings at most. */
+  const uint32_t chain = pv ? keys : d + ceil_log2(TESSERA_CFG_NNZ_PER_CYCLE);
+  for (uint32_t t = 0; t < m; t++)
+    for (uint32_t c = 0; c < out_len; c++) {
+      double s = 0.0, sa = 0.0;
+      for (uint32_t j = 0; j < in_len; j++) {
+        double x = in[(size_t)t * in_len + j], y = pv ? bsrc[(size_t)j * d + c] : bsrc[(size_t)c * d + j];
+        s += x * y, sa += fabs(x * y);
+      }
+      r[(size_t)t * out_len + c] = s, bd[(size_t)t * out_len + c] = gamma_c(chain) * sa;
+    }
+  for (size_t a = 0; a < nout; a++) got[a] = u2f(o[a]);
+  double rel_err = ref64_rel_err(got, r, nout), rnorm = 0.0, bnorm = 0.0;
+  for (size_t a = 0; a < nout; a++) rnorm += r[a] * r[a], bnorm += bd[a] * bd[a];
+  double bound = rnorm > 0.0 ? (1 + 1.0 / 1024) * sqrt(bnorm / rnorm) : 0.0;
+  const int err_ok = rel_err <= bound;
+  const int bitexact = !fn_diffs && (!use_rtl || (!diffs && !memcmp(&cm, &crt, sizeof cm)));
+  const struct ttile_counters *c = use_rtl ? &crt : &cm;
+  const double peak = (double)TESSERA_CFG_LANES * TESSERA_CFG_NNZ_PER_CYCLE;
+  const double util = c->cycles ? (double)c->macs / ((double)c->cycles * peak) : 0.0;
+  if (json) {
+    printf("{\"kernel\": \"%s\", \"shape\": {\"m\": %u, \"k\": %u, \"n\": %u}, \"backend\": \"%s\", \"seed\": %u, "
+           "\"period\": %u, \"runs\": %u, \"cycles\": %" PRIu64 ", \"cmodel_cycles\": %" PRIu64 ", \"macs\": %" PRIu64
+           ", \"peak_macs_per_cycle\": %.0f, \"utilization\": %.6f, \"stalls\": {\"bank_conflict\": %" PRIu64
+           ", \"stream_starved\": %" PRIu64 ", \"backpressure\": %" PRIu64 ", \"memory\": %" PRIu64 "}, "
+           "\"bitexact\": %s, \"rel_err\": %.6e, \"rel_err_bound\": %.6e, \"wall_s\": %.6f}\n",
+           kn, m, d, keys, use_rtl ? "rtl" : "cmodel", seed, period, runs, c->cycles, cm.cycles, c->macs, peak, util,
+           c->stall_bank_conflict, c->stall_stream_starved, c->stall_backpressure, c->stall_memory,
+           bitexact ? "true" : "false", rel_err, bound, wall);
+  } else {
+    printf("%s m=%u k=%u n=%u (%s), backend %s, K/V on the stream port, a beat every %u cycles, %u run%s\n", kn, m, d,
+           keys, pv ? "O = P V" : "S = Q K^T", use_rtl ? "rtl" : "cmodel", period, runs, runs == 1 ? "" : "s");
+    printf("  cycles        %" PRIu64 " (cmodel %" PRIu64 ")\n", c->cycles, cm.cycles);
+    printf("  macs          %" PRIu64 " (peak %.0f per cycle, utilisation %.3f)\n", c->macs, peak, util);
+    printf("  stalls        stream starved %" PRIu64 ", bank conflict %" PRIu64 ", memory %" PRIu64
+           ", backpressure %" PRIu64 "\n",
+           c->stall_stream_starved, c->stall_bank_conflict, c->stall_memory, c->stall_backpressure);
+    printf("  bitexact      %s (%s%s)\n", bitexact ? "yes" : "NO", use_rtl ? "rtl == cmodel, " : "",
+           pv ? "cmodel == ttile_fn_bwd_data" : "cmodel == tvec_dense_abt");
+    printf("  rel_err       %.3e vs float64 over %zu outputs (bound %.3e)%s\n", rel_err, nout, bound,
+           err_ok ? "" : "  ABOVE BOUND");
+  }
+  if (!err_ok) fprintf(stderr, ME ": rel_err %.3e exceeds its bound %.3e\n", rel_err, bound);
+  if (!bitexact)
+    fprintf(stderr, ME ": %s: results differ (%zu from the functional model, %zu bank words rtl vs cmodel)\n", kn,
+            fn_diffs, diffs);
+  rc = err_ok && bitexact ? TESSERA_EXIT_OK : TESSERA_EXIT_FAIL;
+out:
+  attn_src_free(&src);
+  free(in), free(bsrc), free(got), free(o), free(fn), free(inb), free(r), free(bd);
+  return rc;
+}
+
 int cmd_kernel(int argc, char **argv) {
   /* A vector kernel's name as the first positional argument: its own command line. */
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (a[0] == '-') {
       static const char *const valued[] = {"--m", "--k", "--n", "--v", "--step", "--seed", "--pattern",
-                                           "--density", "--backend", "--dump", "--trace"};
+                                           "--density", "--backend", "--dump", "--trace", "--period"};
       for (size_t q = 0; q < sizeof valued / sizeof *valued; q++)
         if (!strcmp(a, valued[q])) i++;
       continue;
     }
     if (vk_lookup(a) >= 0) return run_vec(argc, argv);
+    if (!strcmp(a, "attn_qk") || !strcmp(a, "attn_pv")) return run_attn(argc, argv);
     break;
   }
   uint32_t m = 128, k = 256, n = 256, seed = 1;

@@ -187,6 +187,10 @@ module tessera_chip_top #(
     .tile_cnt_memory_i
   );
 
+  logic [Tiles-1:0] tile_si_ready;  // stream-in handshake of each tile, unused while tied off
+  logic             unused_si;
+  assign unused_si = ^tile_si_ready;
+
   for (genvar i = 0; i < Tiles; i++) begin : g_tile
     ttile_top u_tile (
       .clk_i,
@@ -229,6 +233,11 @@ module tessera_chip_top #(
       .gb_addr_i      (tile_gb_addr_o),
       .gb_wdata_i     (tile_gb_wdata_o),
       .gb_rdata_o     (tile_gb_rdata_i[P*32*i +: P*32]),
+      .si_en_i        (1'b0),  // no stream source on the chip yet: attn kernels are refused (code 2)
+      .si_valid_i     (1'b0),
+      .si_ready_o     (tile_si_ready[i]),
+      .si_hdr_i       ('0),
+      .si_slots_i     ('0),
       .clr_i          (tile_clr_o[i]),
       .cnt_busy_o     (tile_cnt_busy_i[64*i +: 64]),
       .cnt_macs_o     (tile_cnt_macs_i[64*i +: 64]),

@@ -50,6 +50,8 @@ package tessera_map_pkg;
   localparam int unsigned TileKernelAdamw = 12;
   localparam int unsigned TileKernelLayernormBwd = 13;
   localparam int unsigned TileKernelEmbedBwd = 14;
+  localparam int unsigned TileKernelAttnQk = 15;
+  localparam int unsigned TileKernelAttnPv = 16;
 
   // Enum dma_kind: Endpoints of a DMA transfer (fields dma.ctrl.src_kind and dst_kind).
   localparam int unsigned DmaKindDram = 0;

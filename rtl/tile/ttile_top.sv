@@ -2,6 +2,9 @@
 // weight stream (docs/tile.md: stream format, token placement, summation order; its section
 // "RTL microarchitecture" describes this implementation), and the vector unit (ttile_vlane per
 // lane; docs/tile.md, "Vector unit") for fwd's epilogue and the vector kernels.
+// attn_qk and attn_pv are fwd and bwd_data with their groups taken from the stream-in port instead
+// of the weight buffer (docs/tile.md, "Stream ports"): a beat per group, waiting (StWait,
+// stream-starved) while the source has none.
 //
 // Structure: the sequencer/streamer (this module), the weight buffer (ttile_wbuf), the gradient
 // buffer (ttile_gbuf), S sub-banks of L-lane-wide words (ttile_subbank: lane l's bank is lane l of
@@ -87,6 +90,16 @@ module ttile_top #(
   input  logic [P*32-1:0]       gb_wdata_i,
   output logic [P*32-1:0]       gb_rdata_o,
 
+  // Stream-in port (docs/tile.md, "Stream ports"): one weight group per beat (header and P slot
+  // words as a weight-buffer entry), taken at a clock edge where si_valid_i and si_ready_o are both
+  // high; attn_qk and attn_pv take their groups from it instead of the weight buffer. si_en_i: a
+  // stream source is attached; without one, attn_qk and attn_pv are refused (code 2).
+  input  logic                  si_en_i,
+  input  logic                  si_valid_i,
+  output logic                  si_ready_o,
+  input  logic [17:0]           si_hdr_i,
+  input  logic [P*32-1:0]       si_slots_i,
+
   // Performance counters
   input  logic                  clr_i,
   output logic [63:0]           cnt_busy_o,
@@ -123,7 +136,7 @@ module ttile_top #(
   localparam int unsigned MinHoldFwd = FmaLat;
   localparam int unsigned MinHoldBd  = FmaLat + 2;
 
-  typedef enum logic [2:0] {StIdle, StLoad, StRun, StDrain, StVec, StVDrain, StErr} state_e;
+  typedef enum logic [2:0] {StIdle, StLoad, StRun, StDrain, StVec, StVDrain, StErr, StWait} state_e;
 
   localparam logic [4:0] CFwd       = 5'(tessera_map_pkg::TileKernelFwd);
   localparam logic [4:0] CBwdData   = 5'(tessera_map_pkg::TileKernelBwdData);
@@ -140,7 +153,9 @@ module ttile_top #(
   localparam logic [4:0] CAdamw     = 5'(tessera_map_pkg::TileKernelAdamw);
   localparam logic [4:0] CLnBwd     = 5'(tessera_map_pkg::TileKernelLayernormBwd);
   localparam logic [4:0] CEmbBwd    = 5'(tessera_map_pkg::TileKernelEmbedBwd);
-  localparam logic [4:0] CCount     = 5'(tessera_map_pkg::TileKernelEmbedBwd + 1);
+  localparam logic [4:0] CAttnQk    = 5'(tessera_map_pkg::TileKernelAttnQk);
+  localparam logic [4:0] CAttnPv    = 5'(tessera_map_pkg::TileKernelAttnPv);
+  localparam logic [4:0] CCount     = 5'(tessera_map_pkg::TileKernelAttnPv + 1);
 
   // --- Descriptor registers ------------------------------------------------------------------------
   state_e         state_q, state_d;
@@ -150,6 +165,8 @@ module ttile_top #(
   logic [Aw:0]    tpl_q, hold_q;
   logic [Gw:0]    ngroups_q;
   logic           mode_b;  // bwd_weight: window schedule
+  logic           strm_q;  // attn_qk, attn_pv: groups from the stream-in port
+  logic           k_lin, k_attn;  // kernel_i: a linear kernel (attn included); attn_qk or attn_pv
 
   assign mode_b = kern_q == KBwdWeight;
 
@@ -171,16 +188,34 @@ module ttile_top #(
   logic           pf_go;                 // mode B: prefetch read issued this cycle
   logic           tree_busy;
 
-  // --- Weight buffer and the current group ---------------------------------------------------------
-  logic [17:0]     cur_hdr;
-  logic [P*32-1:0] cur_slots;
+  // --- Weight buffer, stream-in register and the current group -------------------------------------
+  logic [17:0]     cur_hdr, wb_hdr, sg_hdr_q;
+  logic [P*32-1:0] cur_slots, wb_slots, sg_slots_q;
+  logic            si_take;  // a beat is taken at this edge
+
+  assign k_attn = kernel_i == CAttnQk || kernel_i == CAttnPv;
+  assign k_lin  = kernel_i <= CBwdWeight || k_attn;
+
+  // The stream-in register holds the last beat taken: the current group of attn_qk and attn_pv,
+  // read in the cycle after the take as the weight buffer's output is after its read.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      sg_hdr_q   <= '0;
+      sg_slots_q <= '0;
+    end else if (si_take) begin
+      sg_hdr_q   <= si_hdr_i;
+      sg_slots_q <= si_slots_i;
+    end
+  end
+  assign cur_hdr   = strm_q ? sg_hdr_q : wb_hdr;
+  assign cur_slots = strm_q ? sg_slots_q : wb_slots;
 
   ttile_wbuf #(.P(P), .Groups(Groups), .Gw(Gw)) u_wbuf (
     .clk_i,
     .re_i   (state_d == StRun),
     .raddr_i(gidx_d[Gw-1:0]),
-    .hdr_o  (cur_hdr),
-    .slots_o(cur_slots),
+    .hdr_o  (wb_hdr),
+    .slots_o(wb_slots),
     .we_i   (wb_we_i && !busy_o),
     .waddr_i(wb_addr_i),
     .hdr_i  (wb_hdr_i),
@@ -272,7 +307,7 @@ module ttile_top #(
     chk_bad = w_ntok == 64'd0 || w_ntok > 64'hffff || w_tpl == 64'd0 ||
               w_tpl != ((w_ntok + 64'(Lanes) - 64'd1) >> $clog2(Lanes)) || w_kn == 64'd0 ||
               w_reg > 64'(BankWords) || (kernel_i != CBwdWeight && w_tpl > 64'(AccDepth));
-    if (kernel_i <= CBwdWeight) begin
+    if (k_lin) begin
       chk_bad = chk_bad || w_k == 64'd0 || w_k >= w_kn || 64'(ngroups_i) > 64'(Groups);
       if (kernel_i == CFwd && any_epi) begin
         chk_bad = chk_bad || (epi_bias_i && (w_par < w_reg || w_par + w_n > 64'(BankWords))) ||
@@ -317,7 +352,7 @@ module ttile_top #(
         end
       endcase
     end
-    chk_code = (kernel_i >= CCount) ? 8'd2 : chk_bad ? 8'd3 : 8'd0;
+    chk_code = (kernel_i >= CCount || (k_attn && !si_en_i)) ? 8'd2 : chk_bad ? 8'd3 : 8'd0;
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -1131,7 +1166,12 @@ module ttile_top #(
   assign blocked  = win_end && tree_busy;
   assign g0_next  = g0_q + (Gw+1)'(Win);
   assign issue_valid = state_q == StRun && (mode_b ? (pos_valid && !blocked) : e_q < tpl_q);
-  assign hold_start  = (kernel_i == CBwdData) ?
+  // attn: the sequencer takes a beat for the run's first group (StLoad), at the last cycle of a
+  // group when another follows, and while waiting for one (StWait).
+  assign si_ready_o  = strm_q && (state_q == StLoad || state_q == StWait ||
+                                  (state_q == StRun && last_e && last_r && !last_g));
+  assign si_take     = si_ready_o && si_valid_i;
+  assign hold_start  = (kernel_i == CBwdData || kernel_i == CAttnPv) ?
                        ((tpl_i[Aw:0] > (Aw+1)'(MinHoldBd)) ? tpl_i[Aw:0] : (Aw+1)'(MinHoldBd)) :
                        ((tpl_i[Aw:0] > (Aw+1)'(MinHoldFwd)) ? tpl_i[Aw:0] : (Aw+1)'(MinHoldFwd));
 
@@ -1154,7 +1194,7 @@ module ttile_top #(
         if (start_i) begin
           if (chk_code != 8'd0) begin
             state_d = StErr;
-          end else if (kernel_i > CBwdWeight) begin
+          end else if (!k_lin) begin
             state_d = StVec;
           end else begin
             state_d = (ngroups_i == '0) ? StDrain : StLoad;
@@ -1172,7 +1212,7 @@ module ttile_top #(
       end
       StVDrain: state_d = StIdle;
       StLoad: begin
-        // The weight buffer reads group 0 in this cycle.
+        // The weight buffer reads group 0 in this cycle (attn: the stream's first beat, waited for).
         gidx_d    = '0;
         g0_d      = '0;
         w_d       = '0;
@@ -1183,7 +1223,14 @@ module ttile_top #(
         el_d      = '0;
         pf_have_d = 1'b0;
         pf_done_d = 1'b0;
-        state_d   = StRun;
+        state_d   = (!strm_q || si_valid_i) ? StRun : StLoad;
+      end
+      StWait: begin
+        // attn: the next group's beat has not come; its group starts in the cycle after the take.
+        if (si_valid_i) begin
+          gidx_d  = gidx_q + (Gw+1)'(1);
+          state_d = StRun;
+        end
       end
       StRun: begin
         if (!mode_b) begin
@@ -1196,6 +1243,8 @@ module ttile_top #(
               r_d = '0;
               if (last_g) begin
                 state_d = StDrain;
+              end else if (strm_q && !si_valid_i) begin
+                state_d = StWait;
               end else begin
                 gidx_d = gidx_q + (Gw+1)'(1);
               end
@@ -1260,6 +1309,7 @@ module ttile_top #(
     if (!rst_ni) begin
       state_q   <= StIdle;
       kern_q    <= KFwd;
+      strm_q    <= 1'b0;
       k_q       <= '0;
       kn_q      <= '0;
       ntok_q    <= '0;
@@ -1293,7 +1343,8 @@ module ttile_top #(
       pf_done_q <= pf_done_d;
       done_o    <= (state_q == StDrain || state_q == StVDrain) && state_d == StIdle;
       if (state_q == StIdle && start_i) begin
-        kern_q    <= (kernel_i <= CBwdWeight) ? kernel_i[1:0] : KFwd;
+        kern_q    <= (kernel_i <= CBwdWeight) ? kernel_i[1:0] : (kernel_i == CAttnPv) ? KBwdData : KFwd;
+        strm_q    <= k_attn;
         k_q       <= k_i[Aw:0];
         kn_q      <= kn_i[Aw:0];
         ntok_q    <= ntok_i[15:0];
@@ -1776,7 +1827,7 @@ module ttile_top #(
       if (issue_valid) begin
         macs_q <= macs_q + 64'(nact) * 64'(lanes_on);
       end
-      if (state_q == StLoad) begin
+      if (state_q == StLoad || state_q == StWait) begin
         starved_q <= starved_q + 64'd1;
       end
       if (issue_valid && r_q != '0) begin

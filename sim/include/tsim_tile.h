@@ -70,6 +70,13 @@ void tsim_tile_gbuf_read(tsim_tile *t, uint32_t g, uint32_t *slots);
 /* Run one descriptor to completion. 0, or -1 if the tile did not finish within max_cycles. A
  * descriptor the tile refuses runs nothing (one busy cycle); tsim_tile_code tells. */
 int tsim_tile_run(tsim_tile *t, const struct tsim_tile_desc *d, uint64_t max_cycles);
+/* Run one descriptor whose groups come from the stream-in port (attn_qk, attn_pv; docs/tile.md,
+ * "Stream ports"): beat b (hdr[b], a TSIM_TILE_HDR word, and slots[b * P .. b * P + P - 1]) is
+ * presented from the run's busy cycle b * period on (cycle 0: the first busy cycle; period 0:
+ * always) until the tile takes it; beats past nbeats are never presented. The tile's stream source
+ * is attached (si_en_i) for this run only. 0, or -1 as tsim_tile_run. */
+int tsim_tile_run_stream(tsim_tile *t, const struct tsim_tile_desc *d, const uint32_t *hdr, const uint32_t *slots,
+                         uint32_t nbeats, uint32_t period, uint64_t max_cycles);
 /* The status code of the last run: 0, or 2 / 3 (docs/tile.md, "One descriptor run"). */
 uint32_t tsim_tile_code(const tsim_tile *t);
 void tsim_tile_counters(const tsim_tile *t, struct tsim_tile_counters *c);

@@ -38,6 +38,18 @@ struct ttile_desc {
   uint32_t s[8];
 };
 
+/* The source on a tile's stream-in port for one run of attn_qk or attn_pv (docs/tile.md, "Stream
+ * ports"): beats b = 0 .. nbeats-1, each one weight group (hdr[b] in the wb_hdr layout, slot[b] as
+ * wb_slot). Beat b is presented (valid) from the run's busy cycle b * period on (cycle 0 is the
+ * first busy cycle; period 0: always valid) until the tile takes it. Both models take this
+ * pattern as an input, so the cycles the tile waits for a beat (stall_stream_starved) agree. */
+struct ttile_instream {
+  const uint32_t *hdr;
+  const uint32_t (*slot)[TESSERA_CFG_NNZ_PER_CYCLE];
+  uint32_t nbeats;
+  uint32_t period;
+};
+
 /* Run one descriptor. Returns 0, or the tile.status.code the RTL reports for it (2 unknown kernel,
  * 3 operands outside the bank or weight buffer or an inconsistent shape, 4 a label outside its row;
  * docs/tile.md, "One descriptor run", lists every case): nothing is written then; ctr->cycles and
@@ -46,6 +58,12 @@ struct ttile_desc {
  * counters (cycles = busy = the cycles the tile is busy with this run; the vector
  * unit's schedule is docs/tile.md's "Vector unit"). -1: a NULL argument or out of memory. */
 int ttile_cm_exec(struct ttile_state *st, const struct ttile_desc *d, struct ttile_counters *ctr);
+/* The same with a stream source attached (in may be NULL: none; attn_qk and attn_pv are then code 2,
+ * as on a tile whose stream-in port is tied off). With a source, attn_qk and attn_pv read the
+ * descriptor's ngroups groups from it, never the weight buffer; -1 when it has fewer beats (the
+ * tile would wait for ever). */
+int ttile_cm_exec_stream(struct ttile_state *st, const struct ttile_desc *d, const struct ttile_instream *in,
+                         struct ttile_counters *ctr);
 
 /* The same run on the Verilated tile (sim/tile_rtl/tile_rtl.c; weak: NULL when not linked in):
  * bank words 0 .. max(tpl * kn, the param vector's end) - 1 of every lane and weight- and
@@ -56,6 +74,10 @@ int ttile_cm_exec(struct ttile_state *st, const struct ttile_desc *d, struct tti
  * fst_path: NULL, or a waveform file. */
 int ttile_rtl_exec(struct ttile_state *st, const struct ttile_desc *d, struct ttile_counters *ctr, const char *fst_path,
                    char *err, size_t errlen) __attribute__((weak));
+/* ttile_rtl_exec with the stream source `in` on the tile's stream-in port (NULL: none). */
+int ttile_rtl_exec_stream(struct ttile_state *st, const struct ttile_desc *d, const struct ttile_instream *in,
+                          struct ttile_counters *ctr, const char *fst_path, char *err, size_t errlen)
+    __attribute__((weak));
 
 #ifdef __cplusplus
 }

@@ -143,8 +143,8 @@ static int shape_ok(const struct ttile_desc *d, uint32_t code) {
  * TEX_RANGE when it is not one (rows out of range or order, first/last flags that do not match the
  * rows, a column outside k or twice in a group): the RTL does not check the stream, so this is the
  * cmodel refusing what the hardware would compute garbage from. */
-static int stream_from_wbuf(const struct ttile_state *ts, const struct ttile_desc *d, struct tsp_stream *st,
-                            uint16_t **wv, uint64_t *nnz) {
+static int stream_from_groups(const uint32_t *hdr, const uint32_t (*slots)[P], const struct ttile_desc *d,
+                              struct tsp_stream *st, uint16_t **wv, uint64_t *nnz) {
   uint32_t ng = d->ngroups, n = d->kn - d->k;
   memset(st, 0, sizeof *st);
   st->n = n, st->k = d->k, st->p = P, st->s = S, st->ngroups = ng;
@@ -155,12 +155,12 @@ static int stream_from_wbuf(const struct ttile_state *ts, const struct ttile_des
   if (!st->row || !st->flags || !st->col || !*wv) return -1;
   uint64_t count = 0;
   for (uint32_t g = 0; g < ng; g++) {
-    uint32_t row = ts->wb_hdr[g] & 0xffffu;
+    uint32_t row = hdr[g] & 0xffffu;
     if (row >= n || (g && row < st->row[g - 1])) return TEX_RANGE;
     st->row[g] = (uint16_t)row;
-    st->flags[g] = (uint8_t)((ts->wb_hdr[g] >> 16) & 3u);
+    st->flags[g] = (uint8_t)((hdr[g] >> 16) & 3u);
     for (uint32_t a = 0; a < P; a++) {
-      uint32_t slot = ts->wb_slot[g][a];
+      uint32_t slot = slots[g][a];
       uint16_t j = (uint16_t)(slot >> 16);
       st->col[(size_t)g * P + a] = j;
       (*wv)[(size_t)g * P + a] = (uint16_t)slot;
@@ -225,14 +225,17 @@ static int run_epilogue(struct ttile_state *ts, const struct ttile_desc *d) {
   return 0;
 }
 
-/* fwd, bwd_data, bwd_weight. */
-static int exec_linear(struct ttile_state *ts, const struct ttile_desc *d, uint32_t code, struct ttile_counters *c) {
+/* fwd, bwd_data, bwd_weight; attn_qk and attn_pv (code: their fwd or bwd_data) with the groups of
+ * the stream source `in` (docs/tile.md, "Stream ports"), else those of the weight buffer. */
+static int exec_linear(struct ttile_state *ts, const struct ttile_desc *d, uint32_t code, const struct ttile_instream *in,
+                       struct ttile_counters *c) {
   if (!d->k || d->k >= d->kn || d->ngroups > TTILE_GROUPS) return TEX_RANGE;
-  if (code == TESSERA_TILE_KERNEL_FWD && (d->kernel & EPI_FLAGS) && !epilogue_ok(d)) return TEX_RANGE;
+  if (!in && code == TESSERA_TILE_KERNEL_FWD && (d->kernel & EPI_FLAGS) && !epilogue_ok(d)) return TEX_RANGE;
   struct tsp_stream st;
   uint16_t *wv = NULL;
   uint64_t nnz = 0;
-  int rc = stream_from_wbuf(ts, d, &st, &wv, &nnz);
+  int rc = in ? stream_from_groups(in->hdr, in->slot, d, &st, &wv, &nnz)
+              : stream_from_groups(ts->wb_hdr, (const uint32_t(*)[P])ts->wb_slot, d, &st, &wv, &nnz);
   if (rc) {
     free_stream(&st, wv);
     return rc;
@@ -260,7 +263,7 @@ static int exec_linear(struct ttile_state *ts, const struct ttile_desc *d, uint3
       for (uint32_t r = 0; r < m; r++)
         for (uint32_t i = 0; i < n; i++)
           if (has[i]) *region(ts, d, r, k + i) = yo[(size_t)r * n + i];
-      if (d->kernel & EPI_FLAGS) rc = run_epilogue(ts, d);
+      if (!in && (d->kernel & EPI_FLAGS)) rc = run_epilogue(ts, d);
     }
     free(yo), free(has);
   } else if (code == TESSERA_TILE_KERNEL_BWD_DATA) {
@@ -275,10 +278,16 @@ static int exec_linear(struct ttile_state *ts, const struct ttile_desc *d, uint3
         ts->gbuf[g][a] = st.col[(size_t)g * P + a] == TSP_EMPTY ? tnum_f32_add(ts->gbuf[g][a], 0) : dwv[(size_t)g * P + a];
   }
   if (!rc) {
-    ttile_cm_run_cost(&st, code == TESSERA_TILE_KERNEL_FWD ? TTILE_FWD : code == TESSERA_TILE_KERNEL_BWD_DATA ? TTILE_BWD_DATA : TTILE_BWD_WEIGHT,
-                      0, ng, d->tpl, c);
+    enum ttile_kernel kk = code == TESSERA_TILE_KERNEL_FWD        ? TTILE_FWD
+                           : code == TESSERA_TILE_KERNEL_BWD_DATA ? TTILE_BWD_DATA
+                                                                  : TTILE_BWD_WEIGHT;
+    ttile_cm_run_cost(&st, kk, 0, ng, d->tpl, c);
     c->macs = nnz * m;
-    if (code == TESSERA_TILE_KERNEL_FWD && (d->kernel & EPI_FLAGS)) vector_cost(vector_program(code, d->kernel), n, d->ntok, d->tpl, 0, c);
+    if (in) {
+      uint64_t wait = ttile_cm_stream_wait(&st, kk, ng, d->tpl, in->period);
+      c->busy += wait, c->stall_stream_starved += wait;
+    }
+    if (!in && code == TESSERA_TILE_KERNEL_FWD && (d->kernel & EPI_FLAGS)) vector_cost(vector_program(code, d->kernel), n, d->ntok, d->tpl, 0, c);
   }
   free(x);
   free_stream(&st, wv);
@@ -498,16 +507,29 @@ static int exec_vector(struct ttile_state *ts, const struct ttile_desc *d, uint3
 }
 
 int ttile_cm_exec(struct ttile_state *st, const struct ttile_desc *d, struct ttile_counters *ctr) {
+  return ttile_cm_exec_stream(st, d, NULL, ctr);
+}
+
+int ttile_cm_exec_stream(struct ttile_state *st, const struct ttile_desc *d, const struct ttile_instream *in,
+                         struct ttile_counters *ctr) {
   if (!st || !d || !ctr) return -1;
   struct ttile_counters c = {0};
   uint32_t code = kernel_code(d->kernel);
+  int attn = code == TESSERA_TILE_KERNEL_ATTN_QK || code == TESSERA_TILE_KERNEL_ATTN_PV;
   int rc;
-  if (code >= TESSERA_TILE_KERNEL_COUNT)
+  if (code >= TESSERA_TILE_KERNEL_COUNT || (attn && !in))
     rc = TEX_UNKNOWN;
   else if (!shape_ok(d, code))
     rc = TEX_RANGE;
+  else if (attn && (!d->k || d->k >= d->kn || d->ngroups > TTILE_GROUPS))
+    rc = TEX_RANGE;
+  else if (attn && (!in->hdr || !in->slot || in->nbeats < d->ngroups))
+    return -1;
+  else if (attn)
+    rc = exec_linear(st, d, code == TESSERA_TILE_KERNEL_ATTN_QK ? TESSERA_TILE_KERNEL_FWD : TESSERA_TILE_KERNEL_BWD_DATA,
+                     in, &c);
   else if (code <= TESSERA_TILE_KERNEL_BWD_WEIGHT)
-    rc = exec_linear(st, d, code, &c);
+    rc = exec_linear(st, d, code, NULL, &c);
   else
     rc = exec_vector(st, d, code, &c);
   if (rc) {

@@ -80,6 +80,8 @@ extern "C" tsim_tile *tsim_tile_open(const char *fst_path) {
   t->gb_we_i = 0;
   t->gb_re_i = 0;
   t->clr_i = 0;
+  t->si_en_i = 0;
+  t->si_valid_i = 0;
   t->eval();
   for (int i = 0; i < 4; i++) tick(s);
   t->rst_ni = 1;
@@ -146,8 +148,7 @@ extern "C" void tsim_tile_gbuf_read(tsim_tile *s, uint32_t g, uint32_t *slots) {
   get_words(t->gb_rdata_o, slots, TESSERA_CFG_NNZ_PER_CYCLE);
 }
 
-extern "C" int tsim_tile_run(tsim_tile *s, const struct tsim_tile_desc *d, uint64_t max_cycles) {
-  Vtile *t = s->top;
+static void put_desc(Vtile *t, const struct tsim_tile_desc *d) {
   const uint32_t kr = d->kernel;
   t->kernel_i = (kr & TESSERA_TILE_KERNEL_CODE_MASK) >> TESSERA_TILE_KERNEL_CODE_SHIFT;
   t->epi_bias_i = (kr & TESSERA_TILE_KERNEL_EPI_BIAS_MASK) != 0;
@@ -169,6 +170,11 @@ extern "C" int tsim_tile_run(tsim_tile *s, const struct tsim_tile_desc *d, uint6
   t->param_i = d->param;
   t->row0_i = d->row0;
   put_words(t->s_i, d->s, 7);
+}
+
+extern "C" int tsim_tile_run(tsim_tile *s, const struct tsim_tile_desc *d, uint64_t max_cycles) {
+  Vtile *t = s->top;
+  put_desc(t, d);
   t->start_i = 1;
   tick(s);
   t->start_i = 0;
@@ -177,6 +183,40 @@ extern "C" int tsim_tile_run(tsim_tile *s, const struct tsim_tile_desc *d, uint6
     tick(s);
   }
   return t->busy_o ? -1 : 0;
+}
+
+extern "C" int tsim_tile_run_stream(tsim_tile *s, const struct tsim_tile_desc *d, const uint32_t *hdr,
+                                    const uint32_t *slots, uint32_t nbeats, uint32_t period, uint64_t max_cycles) {
+  Vtile *t = s->top;
+  put_desc(t, d);
+  t->si_en_i = 1;
+  t->start_i = 1;
+  tick(s);
+  t->start_i = 0;
+  uint32_t taken = 0;
+  int rc = -1;
+  // Cycle n of the run: beat `taken` is valid from cycle taken * period on; the tile's ready is a
+  // function of its registers alone, so the take at this cycle's edge is known before the edge.
+  for (uint64_t n = 0; n <= max_cycles; n++) {
+    if (!t->busy_o) {
+      rc = 0;
+      break;
+    }
+    if (n == max_cycles) break;
+    const bool valid = taken < nbeats && n >= (uint64_t)taken * period;
+    t->si_valid_i = valid;
+    if (valid) {
+      t->si_hdr_i = hdr[taken];
+      put_words(t->si_slots_i, slots + (size_t)taken * TESSERA_CFG_NNZ_PER_CYCLE, TESSERA_CFG_NNZ_PER_CYCLE);
+    }
+    const bool take = valid && t->si_ready_o;
+    tick(s);
+    if (take) taken++;
+  }
+  t->si_valid_i = 0;
+  t->si_en_i = 0;
+  t->eval();
+  return rc;
 }
 
 extern "C" uint32_t tsim_tile_code(const tsim_tile *s) { return s->top->code_o; }

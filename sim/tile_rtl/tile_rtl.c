@@ -194,7 +194,17 @@ static uint32_t touched_words(const struct ttile_desc *d) {
 
 int ttile_rtl_exec(struct ttile_state *st, const struct ttile_desc *d, struct ttile_counters *ctr, const char *fst_path,
                    char *err, size_t errlen) {
+  return ttile_rtl_exec_stream(st, d, NULL, ctr, fst_path, err, errlen);
+}
+
+int ttile_rtl_exec_stream(struct ttile_state *st, const struct ttile_desc *d, const struct ttile_instream *in,
+                          struct ttile_counters *ctr, const char *fst_path, char *err, size_t errlen) {
   if (!st || !d || !ctr) return fail(err, errlen, "tile rtl: no state, descriptor or counters");
+  if (in && (!in->hdr || !in->slot)) return fail(err, errlen, "tile rtl: a stream source without beats");
+  /* A source with fewer beats than an attn run takes would leave the tile waiting for ever. */
+  uint32_t code0 = (d->kernel & TESSERA_TILE_KERNEL_CODE_MASK) >> TESSERA_TILE_KERNEL_CODE_SHIFT;
+  if (in && (code0 == TESSERA_TILE_KERNEL_ATTN_QK || code0 == TESSERA_TILE_KERNEL_ATTN_PV) && in->nbeats < d->ngroups)
+    return fail(err, errlen, "tile rtl: the stream has %u beats, the run takes %u groups", in->nbeats, d->ngroups);
   tsim_tile *t = tsim_tile_open(fst_path);
   if (!t) {
     if (err && errlen)
@@ -220,9 +230,11 @@ int ttile_rtl_exec(struct ttile_state *st, const struct ttile_desc *d, struct tt
    * row, 9 cycles each) and embed_bwd's token sections (1 + 5 cols micro-ops per token). */
   uint64_t hold = d->tpl > 64 ? d->tpl : 64, cols = d->cols > d->kn ? d->cols : d->kn;
   uint64_t limit = (uint64_t)(ng + TSIM_TILE_WINDOW) * (P + 1) * (hold + 64) + (64 + 64 * cols) * hold + 10000;
+  if (in) limit += (uint64_t)(ng + 1) * in->period; /* beats presented every `period` cycles */
   limit += 72 * cols * (uint64_t)(d->ntok & 0xffffu) + (uint64_t)(d->k < BANK ? d->k : BANK) * (1 + 5 * cols) * hold;
   tsim_tile_clear_counters(t);
-  int rc = tsim_tile_run(t, &desc, limit);
+  int rc = in ? tsim_tile_run_stream(t, &desc, in->hdr, &in->slot[0][0], in->nbeats, in->period, limit)
+             : tsim_tile_run(t, &desc, limit);
   if (rc) {
     tsim_tile_close(t);
     return fail(err, errlen, "tile rtl: the tile did not finish within %llu cycles", (unsigned long long)limit);

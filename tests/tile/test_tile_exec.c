@@ -381,7 +381,7 @@ static void vector_kernels(void **state) {
   (void)state;
   const uint32_t ntoks[] = {1, L + 3, 3 * L, 2 * L - 1, 5};
   const uint32_t colss[] = {1, 7, S + 3, 33, 2 * S};
-  for (uint32_t code = KERNEL(GELU_FWD); code < TESSERA_TILE_KERNEL_COUNT; code++)
+  for (uint32_t code = KERNEL(GELU_FWD); code <= KERNEL(EMBED_BWD); code++)
     for (size_t i = 0; i < sizeof ntoks / sizeof ntoks[0] && code != KERNEL(EMBED_BWD); i++) {
       uint32_t m = ntoks[i], cols = colss[i];
       /* A, B, C, D apart, with a gap; the stats / label / loss words after them. */
@@ -605,6 +605,87 @@ static void errors(void **state) {
   free(ts);
 }
 
+/* --- Attention on the stream-in port -------------------------------------------------------------- */
+
+/* attn_qk / attn_pv over a stream source equal fwd / bwd_data over the same groups in the weight
+ * buffer, words and counters, when the source is always valid (period 0); a slower source changes
+ * only the cycles: with no conflicts and every group held h cycles, a beat every p >= h cycles makes
+ * the tile wait p - h cycles before each group after the first. */
+static void check_attn(uint32_t code, uint32_t m, uint32_t k, uint32_t n, double density, int dense) {
+  struct lin p;
+  lin_make(&p, m, k, k, n, density);
+  if (dense) { /* a dense stream: conflict-free (S = 2P, reordered) */
+    tsp_stream_free(&p.st);
+    memset(p.mask, 1, (size_t)n * k);
+    assert_int_equal(tsp_stream_build(&p.st, p.mask, n, k, P, S, 1), TSP_OK);
+    free(p.wv);
+    p.wv = malloc(sizeof *p.wv * ((size_t)p.st.ngroups * P + 1));
+    for (size_t a = 0; a < (size_t)p.st.ngroups * P; a++) p.wv[a] = (uint16_t)(rnd_bf16() >> 16);
+  }
+  uint32_t ng = p.st.ngroups, kn = k + n, tpl = tpl_of(m);
+  assert_true(ng <= TTILE_GROUPS);
+  uint32_t *hdr = malloc(sizeof *hdr * ng), (*slot)[P] = malloc(sizeof *slot * ng);
+  assert_true(hdr && slot);
+  for (uint32_t g = 0; g < ng; g++) {
+    hdr[g] = (uint32_t)p.st.row[g] | (uint32_t)p.st.flags[g] << 16;
+    for (uint32_t a = 0; a < P; a++) slot[g][a] = (uint32_t)p.st.col[(size_t)g * P + a] << 16 | p.wv[(size_t)g * P + a];
+  }
+  struct ttile_state *base = state_new();
+  int pv = code == KERNEL(ATTN_PV);
+  dma_to_bank(base, pv ? k : 0, 4 * kn, 0, m, pv ? n : k, pv ? p.dy : p.x);
+  /* The reference: the same groups in the weight buffer, run as fwd / bwd_data. */
+  struct ttile_state *ref = state_copy(base);
+  dma_wload(ref, &p.st, p.wv);
+  struct ttile_desc d = {.kernel = pv ? KERNEL(BWD_DATA) : KERNEL(FWD), .k = k, .kn = kn, .ntok = m, .tpl = tpl, .ngroups = ng};
+  struct ttile_counters cref, c0, cp;
+  assert_int_equal(ttile_cm_exec(ref, &d, &cref), 0);
+  memcpy(ref->wb_hdr, base->wb_hdr, sizeof ref->wb_hdr), memcpy(ref->wb_slot, base->wb_slot, sizeof ref->wb_slot);
+  d.kernel = code;
+  struct ttile_state *a0 = state_copy(base), *ap = state_copy(base);
+  struct ttile_instream in = {hdr, (const uint32_t(*)[P])slot, ng, 0};
+  assert_int_equal(ttile_cm_exec_stream(a0, &d, &in, &c0), 0);
+  expect_state(a0, ref, pv ? "attn_pv = bwd_data" : "attn_qk = fwd");
+  assert_memory_equal(&c0, &cref, sizeof c0);
+  uint64_t h = tpl > (pv ? TSIM_TILE_MIN_HOLD_BWD_DATA : TSIM_TILE_MIN_HOLD_FWD) ? tpl
+               : (pv ? TSIM_TILE_MIN_HOLD_BWD_DATA : TSIM_TILE_MIN_HOLD_FWD);
+  for (uint32_t period = 1; period < 4 * h; period += 3) {
+    in.period = period;
+    memcpy(ap, base, sizeof *ap);
+    assert_int_equal(ttile_cm_exec_stream(ap, &d, &in, &cp), 0);
+    expect_state(ap, ref, "a slower source: the same results");
+    uint64_t wait = cp.stall_stream_starved - c0.stall_stream_starved;
+    assert_int_equal(cp.busy - c0.busy, wait);
+    assert_int_equal(cp.cycles, cp.busy);
+    assert_int_equal(cp.macs, c0.macs);
+    assert_int_equal(cp.stall_memory, c0.stall_memory);
+    if (dense && !pv) assert_int_equal(wait, period > h ? (uint64_t)(ng - 1) * (period - h) : 0);
+    if (period <= h && dense && !pv) assert_int_equal(wait, 0);
+  }
+  free(hdr), free(slot), free(base), free(ref), free(a0), free(ap);
+  lin_free(&p);
+}
+
+static void attn_stream(void **state) {
+  (void)state;
+  check_attn(KERNEL(ATTN_QK), L + 3, S + 3, 6, 1.0, 1);
+  check_attn(KERNEL(ATTN_QK), 7 * L + 1, 2 * S + 1, 9, 1.0, 1); /* hold 8 */
+  check_attn(KERNEL(ATTN_QK), 2 * L - 1, 19, 11, 0.4, 0);     /* any stream, conflicts and empty rows */
+  check_attn(KERNEL(ATTN_PV), L + 3, S + 3, 6, 1.0, 1);
+  check_attn(KERNEL(ATTN_PV), 2 * L - 1, 19, 11, 0.4, 0);
+  /* No source: code 2 (a tile whose port is tied off); a source with too few beats: -1. */
+  struct ttile_state *ts = state_new(), *before = state_copy(ts);
+  struct ttile_desc d = {.kernel = KERNEL(ATTN_QK), .k = 4, .kn = 9, .ntok = L, .tpl = 1, .ngroups = 2};
+  struct ttile_counters c;
+  assert_int_equal(ttile_cm_exec(ts, &d, &c), 2);
+  assert_int_equal(c.cycles, 1);
+  struct ttile_instream in = {ts->wb_hdr, (const uint32_t(*)[P])ts->wb_slot, 1, 0};
+  assert_int_equal(ttile_cm_exec_stream(ts, &d, &in, &c), -1);
+  d.kernel = KERNEL(ATTN_PV), d.ngroups = TTILE_GROUPS + 1, in.nbeats = TTILE_GROUPS + 1;
+  assert_int_equal(ttile_cm_exec_stream(ts, &d, &in, &c), 3);
+  expect_state(ts, before, "refused attention runs write nothing");
+  free(ts), free(before);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(linear_kernels),
@@ -613,6 +694,7 @@ int main(void) {
       cmocka_unit_test(labels_of_other_rows_are_ignored),
       cmocka_unit_test(embed_bwd),
       cmocka_unit_test(errors),
+      cmocka_unit_test(attn_stream),
   };
   return cmocka_run_group_tests_name("tile_exec", tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 # The RTL compute tile (ttile_rtl_run) against the functional model ttile_fn, bit for bit.
 $(eval $(call ctest,tile_rtl,$(O)/obj/tests/tile_rtl/test_tile_rtl.o $(TILE_RTL_MODEL) $(TILE_FN_OBJS) $(SPARSE_OBJS) $(TNUM_OBJS)))
-# One descriptor of every kernel on the RTL tile (ttile_rtl_exec) against ttile_cm_exec: all words, all counters.
-$(eval $(call ctest,tile_exec_rtl,$(O)/obj/tests/tile_rtl/test_tile_exec_rtl.o $(TILE_RTL_MODEL) $(TILE_EXEC_OBJS) $(TVEC_FN_OBJS) $(SPARSE_OBJS) $(TNUM_OBJS)))
+# One descriptor of every kernel on the RTL tile (ttile_rtl_exec) against ttile_cm_exec: all words, all counters
+# (attn_qk and attn_pv with a stream source: ttile_rtl_exec_stream against ttile_cm_exec_stream).
+$(eval $(call ctest,tile_exec_rtl,$(O)/obj/tests/tile_rtl/test_tile_exec_rtl.o $(TILE_RTL_MODEL) $(TILE_EXEC_OBJS) $(TVEC_ATTN_OBJS) $(TVEC_FN_OBJS) $(SPARSE_OBJS) $(TNUM_OBJS)))
 
 # make bench-tile-rtl: the RTL tile alone at m = 128, k = n = 256 (minutes; never part of make test).
 TILE_RTL_BENCH := $(O)/tests/bench_tile_rtl

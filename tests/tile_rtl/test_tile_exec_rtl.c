@@ -20,6 +20,8 @@
 #include "tessera/sparse.h"
 #include "ttile.h"
 #include "ttile_exec.h"
+#include "tessera/numerics.h"
+#include "ttile_fn.h"
 #include "tvec_fn.h"
 
 enum { L = TESSERA_CFG_LANES, P = TESSERA_CFG_NNZ_PER_CYCLE, S = TESSERA_CFG_SUB_BANKS };
@@ -207,7 +209,7 @@ static void vector(uint32_t code, uint32_t flags, uint32_t m, uint32_t cols, int
 
 static void vector_kernels(void **state) {
   (void)state;
-  for (uint32_t code = KERNEL(GELU_FWD); code < TESSERA_TILE_KERNEL_COUNT; code++) {
+  for (uint32_t code = KERNEL(GELU_FWD); code <= KERNEL(EMBED_BWD); code++) {
     if (code == KERNEL(EMBED_BWD)) continue; /* embed_bwd below */
     vector(code, 0, L + 3, 7, 0, 0);
     vector(code, 0, 2 * L - 1, S + 1, 1, 0);
@@ -328,6 +330,156 @@ static void refused(void **state) {
   free(ts);
 }
 
+/* --- Attention with K and V on the stream-in port ---------------------------------------------- */
+
+/* Both backends with the same stream source on copies of ts: status, banks, counters equal. */
+static int compare_stream(const struct ttile_state *ts, const struct ttile_desc *d, const struct ttile_instream *in,
+                          struct ttile_state *out, struct ttile_counters *cout, const char *what) {
+  struct ttile_state *cm = malloc(sizeof *cm), *rt = malloc(sizeof *rt);
+  assert_true(cm && rt);
+  memcpy(cm, ts, sizeof *cm), memcpy(rt, ts, sizeof *rt);
+  struct ttile_counters ccm, crt;
+  char err[200] = "";
+  int a = ttile_cm_exec_stream(cm, d, in, &ccm);
+  int b = ttile_rtl_exec_stream(rt, d, in, &crt, NULL, err, sizeof err);
+  if (b < 0) fail_msg("%s: rtl: %s", what, err);
+  if (a != b) fail_msg("%s: cmodel status %d, rtl %d", what, a, b);
+  for (uint32_t l = 0; l < L; l++)
+    for (uint32_t w = 0; w < BANK; w++)
+      if (cm->bank[l][w] != rt->bank[l][w])
+        fail_msg("%s: lane %u word %u: cmodel %08x, rtl %08x", what, l, w, cm->bank[l][w], rt->bank[l][w]);
+  if (memcmp(&ccm, &crt, sizeof ccm))
+    fail_msg("%s: counters cmodel cycles %llu memory %llu conflict %llu starved %llu macs %llu, rtl %llu %llu %llu %llu %llu",
+             what, (unsigned long long)ccm.cycles, (unsigned long long)ccm.stall_memory,
+             (unsigned long long)ccm.stall_bank_conflict, (unsigned long long)ccm.stall_stream_starved,
+             (unsigned long long)ccm.macs, (unsigned long long)crt.cycles, (unsigned long long)crt.stall_memory,
+             (unsigned long long)crt.stall_bank_conflict, (unsigned long long)crt.stall_stream_starved,
+             (unsigned long long)crt.macs);
+  print_message("# %s: status %d, %llu cycles, %llu starved\n", what, a, (unsigned long long)ccm.cycles,
+                (unsigned long long)ccm.stall_stream_starved);
+  if (out) memcpy(out, cm, sizeof *out);
+  if (cout) *cout = ccm;
+  free(cm), free(rt);
+  return a;
+}
+
+/* The dense stream of B (rows x cols, fp32 bits rounded to bf16) as stream beats; the stream and
+ * its bf16 values for the functional models. */
+struct beats {
+  struct tsp_stream st;
+  uint16_t *wv;
+  uint32_t *hdr;
+  uint32_t (*slot)[P];
+};
+static void beats_of(struct beats *bt, const uint32_t *b, uint32_t rows, uint32_t cols) {
+  uint8_t *mask = malloc((size_t)rows * cols);
+  assert_non_null(mask);
+  assert_int_equal(tsp_mask_dense(mask, rows, cols), TSP_OK);
+  assert_int_equal(tsp_stream_build(&bt->st, mask, rows, cols, P, S, 1), TSP_OK);
+  free(mask);
+  uint32_t ng = bt->st.ngroups;
+  bt->wv = malloc(sizeof *bt->wv * ng * P);
+  bt->hdr = malloc(sizeof *bt->hdr * ng);
+  bt->slot = malloc(sizeof *bt->slot * ng);
+  assert_true(bt->wv && bt->hdr && bt->slot);
+  for (uint32_t g = 0; g < ng; g++) {
+    bt->hdr[g] = (uint32_t)bt->st.row[g] | (uint32_t)bt->st.flags[g] << 16;
+    for (uint32_t a = 0; a < P; a++) {
+      uint32_t src = bt->st.src[(size_t)g * P + a];
+      bt->wv[(size_t)g * P + a] = src == UINT32_MAX ? 0 : tnum_f32_to_bf16(b[src]);
+      bt->slot[g][a] = (uint32_t)bt->st.col[(size_t)g * P + a] << 16 | bt->wv[(size_t)g * P + a];
+    }
+  }
+}
+static void beats_free(struct beats *bt) {
+  tsp_stream_free(&bt->st);
+  free(bt->wv), free(bt->hdr), free(bt->slot);
+}
+
+/* attn_qk: S = Q K^T for m query rows of dh values against nk keys streamed one group per beat,
+ * a beat every `period` cycles; the scores are tvec_dense_abt's bits (the fwd order that
+ * tvec_attn_scores uses), the weight buffer's (random) groups unused. attn_pv: O += P V with the
+ * probabilities P (m x nk) in the banks and V (nk x dh) streamed: ttile_fn_bwd_data's bits. */
+static void attention(uint32_t m, uint32_t dh, uint32_t nk, uint32_t period) {
+  struct ttile_state *ts = state_new();
+  uint32_t tpl = tpl_of(m), kn = dh + nk;
+  uint32_t *q = malloc(sizeof *q * m * dh), *kv = malloc(sizeof *kv * nk * dh), *sc = malloc(sizeof *sc * m * nk);
+  uint32_t *pr = malloc(sizeof *pr * m * nk), *o = calloc((size_t)m * dh, sizeof *o);
+  assert_true(q && kv && sc && pr && o);
+  for (uint32_t i = 0; i < m * dh; i++) q[i] = rnd_f(2.0f);
+  for (uint32_t i = 0; i < nk * dh; i++) kv[i] = rnd_f(2.0f);
+  for (uint32_t i = 0; i < m * nk; i++) pr[i] = f2u((float)(rnd() % 1000) / 1000.0f);
+  char what[120];
+  struct ttile_state *out = malloc(sizeof *out);
+  assert_non_null(out);
+  struct ttile_counters c;
+
+  /* Q K^T */
+  struct beats bt;
+  beats_of(&bt, kv, nk, dh);
+  for (uint32_t r = 0; r < m; r++)
+    for (uint32_t j = 0; j < dh; j++) ts->bank[r % L][(r / L) * kn + j] = q[(size_t)r * dh + j];
+  struct ttile_instream in = {bt.hdr, (const uint32_t(*)[P])bt.slot, bt.st.ngroups, period};
+  struct ttile_desc d = {.kernel = KERNEL(ATTN_QK), .k = dh, .kn = kn, .ntok = m, .tpl = tpl, .ngroups = bt.st.ngroups};
+  snprintf(what, sizeof what, "attn_qk m %u dh %u keys %u, a beat every %u cycles", m, dh, nk, period);
+  assert_int_equal(compare_stream(ts, &d, &in, out, &c, what), 0);
+  assert_int_equal(tvec_dense_abt(q, kv, m, nk, dh, P, S, sc), TVEC_OK);
+  for (uint32_t r = 0; r < m; r++)
+    for (uint32_t j = 0; j < nk; j++)
+      if (out->bank[r % L][(r / L) * kn + dh + j] != sc[(size_t)r * nk + j])
+        fail_msg("%s: S[%u][%u] = %08x, tvec_dense_abt %08x", what, r, j, out->bank[r % L][(r / L) * kn + dh + j],
+                 sc[(size_t)r * nk + j]);
+  assert_int_equal(c.macs, (uint64_t)m * nk * dh);
+  /* A beat slower than a group's hold makes the tile wait for every beat after the first. */
+  uint64_t hold = tpl > 5 ? tpl : 5;
+  if (period > hold * (1 + S)) assert_true(c.stall_stream_starved >= bt.st.ngroups);
+  if (period == 0) assert_int_equal(c.stall_stream_starved, 1);
+  beats_free(&bt);
+
+  /* P V: V as nk rows of dh; O (dX) at offset 0 starts at +0, P (dY) at offset k = dh. */
+  beats_of(&bt, kv, nk, dh);
+  for (uint32_t r = 0; r < m; r++) {
+    for (uint32_t j = 0; j < dh; j++) ts->bank[r % L][(r / L) * kn + j] = 0;
+    for (uint32_t j = 0; j < nk; j++) ts->bank[r % L][(r / L) * kn + dh + j] = pr[(size_t)r * nk + j];
+  }
+  in = (struct ttile_instream){bt.hdr, (const uint32_t(*)[P])bt.slot, bt.st.ngroups, period};
+  d.kernel = KERNEL(ATTN_PV);
+  snprintf(what, sizeof what, "attn_pv m %u dh %u keys %u, a beat every %u cycles", m, dh, nk, period);
+  assert_int_equal(compare_stream(ts, &d, &in, out, &c, what), 0);
+  ttile_fn_bwd_data(&bt.st, bt.wv, pr, m, o);
+  for (uint32_t r = 0; r < m; r++)
+    for (uint32_t j = 0; j < dh; j++)
+      if (out->bank[r % L][(r / L) * kn + j] != o[(size_t)r * dh + j])
+        fail_msg("%s: O[%u][%u] = %08x, ttile_fn_bwd_data %08x", what, r, j, out->bank[r % L][(r / L) * kn + j],
+                 o[(size_t)r * dh + j]);
+  beats_free(&bt);
+  free(q), free(kv), free(sc), free(pr), free(o), free(out), free(ts);
+}
+
+static void attn_stream(void **state) {
+  (void)state;
+  attention(L + 3, S + 3, 5, 0);
+  attention(2 * L - 1, 2 * S + 1, 7, 3);
+  attention(L + 3, S + 3, 5, 37);
+  attention(7 * L + 2, S, 9, 11); /* hold 8 */
+  /* No stream source: the attn kernels are refused (code 2), as on the chip's tiles. */
+  struct ttile_state *ts = state_new();
+  struct ttile_desc d = {.kernel = KERNEL(ATTN_QK), .k = 4, .kn = 9, .ntok = L, .tpl = 1, .ngroups = 2};
+  assert_int_equal(compare(ts, &d, "attn_qk without a stream"), 2);
+  d.kernel = KERNEL(ATTN_PV), assert_int_equal(compare(ts, &d, "attn_pv without a stream"), 2);
+  /* A source with fewer beats than the run's groups: refused by both drivers, nothing runs. */
+  struct ttile_instream in = {ts->wb_hdr, (const uint32_t(*)[P])ts->wb_slot, 1, 0};
+  struct ttile_counters c;
+  char err[200] = "";
+  assert_int_equal(ttile_cm_exec_stream(ts, &d, &in, &c), -1);
+  assert_int_equal(ttile_rtl_exec_stream(ts, &d, &in, &c, NULL, err, sizeof err), -1);
+  assert_non_null(strstr(err, "beats"));
+  /* Shape checks as the linear kernels': k = 0 is code 3 with a source. */
+  in.nbeats = 2, d.k = 0;
+  assert_int_equal(compare_stream(ts, &d, &in, NULL, NULL, "attn_pv k 0"), 3);
+  free(ts);
+}
+
 int main(void) {
   if (!ttile_rtl_exec) {
     printf("1..0 # SKIP the RTL tile is not linked in\n");
@@ -335,6 +487,7 @@ int main(void) {
   }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(refused),
+      cmocka_unit_test(attn_stream),
       cmocka_unit_test(vector_kernels),
       cmocka_unit_test(causal_softmax),
       cmocka_unit_test(embed_bwd),
