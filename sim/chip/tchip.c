@@ -90,10 +90,6 @@ static void st32(uint8_t *p, uint32_t v) {
 }
 static void st16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8); }
 
-const char *tchip_kernel_name(uint32_t code) { return ttl_kernel_name(code); }
-
-const char *tchip_dma_kind_name(uint32_t kind) { return ttl_dma_kind_name(kind); }
-
 static void span_add(tchip *c, const struct ttl_span *s) { ttl_add(&c->tl, s); }
 
 /* ---- DMA: descriptor checks ---------------------------------------------------------------------- */

@@ -32,7 +32,7 @@ extern "C" {
 #include "verilated_fst_c.h"
 
 constexpr unsigned kTiles = TESSERA_CFG_TILES;
-constexpr uint32_t kPageBytes = 2048;  // the DRAM page of the open-page rule
+constexpr uint32_t kPageBytes = TESSERA_CFG_DRAM_PAGE_BYTES;  // the DRAM page of the open-page rule
 constexpr unsigned kQuietEdges = 64;   // idle edges before a tile's edges are skipped
 
 struct tsim_chip {

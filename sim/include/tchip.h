@@ -113,9 +113,8 @@ size_t tchip_timeline_spans(const tchip *c);
 /* A span of the driver's (a command), on its own track; name is cut to 47 bytes. */
 void tchip_timeline_mark(tchip *c, const char *name, uint64_t start, uint64_t end);
 
-/* Names for messages and traces ("fwd", "bank", ...); "?" for unknown values. */
-const char *tchip_kernel_name(uint32_t code);
-const char *tchip_dma_kind_name(uint32_t kind);
+/* Names of kernels and DMA kinds for messages and traces: ttl_kernel_name, ttl_dma_kind_name
+ * (sim/include/ttimeline.h). */
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,7 @@
 #include "mlp.h"
 #include "tessera/gen/hwcfg.h"
 #include "tessera/tdev.h"
+#include "../driver/copy_cmd.h"
 
 static const char *fw_path(void) {
   const char *e = getenv("TESSERA_FW");
@@ -112,18 +113,6 @@ static void test_deeper_rtl_equals_cmodel(void **state) {
   same_job(3, 24, TESSERA_CFG_TILES * TESSERA_CFG_LANES + 5, 0.25, 1);
 }
 
-static void copy_cmd(struct tproto_cmd *c, const struct tdev_buf *a, const struct tdev_buf *b, uint32_t n) {
-  memset(c, 0, sizeof *c);
-  c->n_tensors = 2;
-  c->n_ops = 1;
-  tdev_tensor(&c->tensor[0], a, 0, TPROTO_DT_FP32, 1, &n);
-  tdev_tensor(&c->tensor[1], b, 0, TPROTO_DT_FP32, 1, &n);
-  c->op[0].opcode = TPROTO_OP_COPY;
-  c->op[0].n_operands = 2;
-  c->op[0].operand[0] = 0;
-  c->op[0].operand[1] = 1;
-}
-
 /* On the rtl backend, bad commands end in error completions, nothing outside the named tensors is
  * written, and the device goes on running good commands. */
 static void test_rtl_rejects_bad_commands(void **state) {
@@ -140,13 +129,13 @@ static void test_rtl_rejects_bad_commands(void **state) {
   struct tproto_cmd c;
   struct tproto_cpl cpl;
   uint32_t seq;
-  copy_cmd(&c, &a, &b, N);
+  copy_cmd(&c, &a, &b, N, 0);
   c.op[0].opcode = 200; /* no such opcode */
   assert_int_equal(tdev_submit(d, &c, &seq), TDEV_OK);
   assert_int_equal(tdev_wait(d, seq, 0, &cpl), TDEV_E_CMD);
   assert_int_equal(cpl.status, TPROTO_ST_INVALID);
   assert_int_equal(cpl.error, TPROTO_E_OPCODE);
-  copy_cmd(&c, &a, &b, N);
+  copy_cmd(&c, &a, &b, N, 0);
   c.tensor[1].shape[0] = N + 1; /* one element past the allocation */
   assert_int_equal(tdev_submit(d, &c, &seq), TDEV_OK);
   assert_int_equal(tdev_wait(d, seq, 0, &cpl), TDEV_E_CMD);
@@ -154,7 +143,7 @@ static void test_rtl_rejects_bad_commands(void **state) {
   assert_int_equal(tdev_read(d, &b, 0, dst, sizeof dst), TDEV_OK);
   assert_memory_equal(dst, zero, sizeof dst);
   /* A good copy afterwards. */
-  copy_cmd(&c, &a, &b, N);
+  copy_cmd(&c, &a, &b, N, 0);
   assert_int_equal(tdev_submit(d, &c, &seq), TDEV_OK);
   assert_int_equal(tdev_wait(d, seq, 0, &cpl), TDEV_OK);
   assert_int_equal(tdev_read(d, &b, 0, dst, sizeof dst), TDEV_OK);
@@ -164,8 +153,9 @@ static void test_rtl_rejects_bad_commands(void **state) {
   tdev_close(d);
 }
 
-/* Two rtl devices alive at once, each running, closed in the order they were opened (the models of
- * one must not reach into the other's simulation context). */
+/* Two rtl devices alive at once, each running; the one that ran last is closed first, so the other
+ * closes after the simulation context that ran last is gone (its models must erase their scopes
+ * from their own context, not the thread's last one: this hung before). */
 static void test_two_rtl_devices(void **state) {
   (void)state;
   tdev *a = boot("rtl"), *b = boot("rtl");
@@ -176,8 +166,8 @@ static void test_two_rtl_devices(void **state) {
   assert_int_equal(tdev_write(a, &x, 0, &v, 4), TDEV_OK);
   assert_int_equal(tdev_read(b, &y, 0, &w, 4), TDEV_OK);
   assert_int_equal(w, 0); /* separate DRAMs */
-  tdev_close(a);
   tdev_close(b);
+  tdev_close(a);
 }
 
 int main(void) {

@@ -18,6 +18,7 @@
 #include "tessera/gen/map.h"
 #include "tessera/tdev.h"
 #include "tfw_validate.h"
+#include "copy_cmd.h"
 
 #ifndef DRIVER_FW_DIR
 #define DRIVER_FW_DIR "build/default/fw"
@@ -41,20 +42,6 @@ static tdev *open_dev(uint32_t entries, uint64_t max_cycles) {
 }
 
 /* A valid command: op i copies tensor 0 (n fp32) to tensor 1. */
-static void copy_cmd(struct tproto_cmd *c, const struct tdev_buf *a, const struct tdev_buf *b, uint32_t n,
-                     uint32_t group) {
-  memset(c, 0, sizeof *c);
-  c->group = group;
-  c->n_tensors = 2;
-  c->n_ops = 1;
-  tdev_tensor(&c->tensor[0], a, 0, TPROTO_DT_FP32, 1, &n);
-  tdev_tensor(&c->tensor[1], b, 0, TPROTO_DT_FP32, 1, &n);
-  c->op[0].opcode = TPROTO_OP_COPY;
-  c->op[0].n_operands = 2;
-  c->op[0].operand[0] = 0;
-  c->op[0].operand[1] = 1;
-}
-
 static void open_errors(void **state) {
   (void)state;
   tdev *d = (tdev *)1;

@@ -989,6 +989,24 @@ static void mlp_cmd(struct tproto_cmd *c, struct wmat *w1, struct wmat *w2, uint
   free(fill(c, b1, h));
 }
 
+/* The chain of mlp_cmd by the functional models, op by op: Y [m][d] (malloc'd). */
+static uint32_t *mlp_want(const struct tproto_cmd *c, const struct wmat *w1, const struct wmat *w2, uint32_t m,
+                          uint32_t d, uint32_t h, uint8_t x) {
+  uint32_t *xv = malloc(4 * (size_t)m * d), *hv = malloc(4 * (size_t)m * h), *want = malloc(4 * (size_t)m * d);
+  uint32_t *b1 = malloc(4 * h);
+  uint16_t *xh = malloc(2 * (size_t)m * d);
+  get(c, x, xh, 2 * (size_t)m * d);
+  get(c, (uint8_t)(w2->tw + 1), b1, 4 * h);
+  for (size_t i = 0; i < (size_t)m * d; i++) xv[i] = (uint32_t)xh[i] << 16;
+  ttile_fn_fwd(&w1->st, w1->wv, xv, m, hv);
+  struct tvec_epilogue ep = {b1, TVEC_ACT_NONE, NULL, f32(1.0f), TVEC_CAST_F32};
+  tvec_epilogue_apply(&ep, hv, hv, m, h);
+  tvec_gelu_fwd(hv, hv, m * h);
+  ttile_fn_fwd(&w2->st, w2->wv, hv, m, want);
+  free(xv), free(hv), free(b1), free(xh);
+  return want;
+}
+
 static uint64_t dram_bytes(void) {
   struct tchip_counters k;
   tchip_counters(pt.chip, &k);
@@ -1006,18 +1024,7 @@ static void test_fusion(void **state) {
   mlp_cmd(&c, &w1, &w2, m, d, h, &x, &y);
   int fused = tfw_sched_plan_fused(&c, &e);
   assert_int_equal(fused, T >= 3 ? 1 : 0);
-  /* Reference: the functional models op by op. */
-  uint32_t *xv = malloc(4 * (size_t)m * d), *hv = malloc(4 * (size_t)m * h), *want = malloc(4 * (size_t)m * d);
-  uint32_t *b1 = malloc(4 * h);
-  uint16_t *xh = malloc(2 * (size_t)m * d);
-  get(&c, x, xh, 2 * (size_t)m * d);
-  get(&c, (uint8_t)(w2.tw + 1), b1, 4 * h);
-  for (size_t i = 0; i < (size_t)m * d; i++) xv[i] = (uint32_t)xh[i] << 16;
-  ttile_fn_fwd(&w1.st, w1.wv, xv, m, hv);
-  struct tvec_epilogue ep = {b1, TVEC_ACT_NONE, NULL, f32(1.0f), TVEC_CAST_F32};
-  tvec_epilogue_apply(&ep, hv, hv, m, h);
-  tvec_gelu_fwd(hv, hv, m * h);
-  ttile_fn_fwd(&w2.st, w2.wv, hv, m, want);
+  uint32_t *want = mlp_want(&c, &w1, &w2, m, d, h, x); /* reference: the functional models op by op */
   /* Fused (as planned) */
   uint64_t b0 = dram_bytes(), c0 = tchip_now(pt.chip);
   uint32_t fused_runs = sched.stats.fused;
@@ -1040,7 +1047,7 @@ static void test_fusion(void **state) {
   if (fused) assert_true(fused_bytes < unfused_bytes);
   /* The intermediates never reached DRAM when fused (their bytes are what the difference is) */
   if (fused) assert_true(unfused_bytes - fused_bytes >= 2u * 4u * (uint64_t)m * h * 2u);
-  free(xv), free(hv), free(want), free(b1), free(xh), free(zero), free(w1.wv), free(w2.wv);
+  free(want), free(zero), free(w1.wv), free(w2.wv);
   tsp_stream_free(&w1.st), tsp_stream_free(&w2.st);
 }
 
@@ -1292,18 +1299,7 @@ static void test_firmware_on_chip(void **state) {
   assert_int_equal(tchip_hostif_write(pt.chip, TESSERA_HOSTIF_ALLOC_LO_OFFSET, (uint32_t)ALLOC_AT), TCHIP_OK);
   assert_int_equal(tchip_hostif_write(pt.chip, TESSERA_HOSTIF_ALLOC_HI_OFFSET, 0), TCHIP_OK);
   fw_run_until(TESSERA_FW_STATE_READY);
-  /* Reference */
-  uint32_t *xv = malloc(4 * (size_t)m * d), *hv = malloc(4 * (size_t)m * h), *want = malloc(4 * (size_t)m * d);
-  uint32_t *b1 = malloc(4 * h);
-  uint16_t *xh = malloc(2 * (size_t)m * d);
-  get(&c, x, xh, 2 * (size_t)m * d);
-  get(&c, (uint8_t)(w2.tw + 1), b1, 4 * h);
-  for (size_t i = 0; i < (size_t)m * d; i++) xv[i] = (uint32_t)xh[i] << 16;
-  ttile_fn_fwd(&w1.st, w1.wv, xv, m, hv);
-  struct tvec_epilogue ep = {b1, TVEC_ACT_NONE, NULL, f32(1.0f), TVEC_CAST_F32};
-  tvec_epilogue_apply(&ep, hv, hv, m, h);
-  tvec_gelu_fwd(hv, hv, m * h);
-  ttile_fn_fwd(&w2.st, w2.wv, hv, m, want);
+  uint32_t *want = mlp_want(&c, &w1, &w2, m, d, h, x), *zero = calloc((size_t)m * d, 4);
   struct tproto_cpl cpl = fw_submit(&c, 0);
   if (cpl.status != TPROTO_ST_OK)
     fail_msg("completion status %u error %u offset %u op %u", cpl.status, cpl.error, cpl.error_offset, cpl.error_op);
@@ -1326,15 +1322,14 @@ static void test_firmware_on_chip(void **state) {
   assert_int_equal(cpl.error, TPROTO_E_UNSUPPORTED);
   assert_int_equal(cpl.error_op, 0);
   /* And a good one again (the ring wraps later; here: the state survived) */
-  memset(hv, 0, 4 * (size_t)m * d);
-  put(&c, y, hv, 4 * (size_t)m * d);
+  put(&c, y, zero, 4 * (size_t)m * d);
   cpl = fw_submit(&c, 3);
   assert_int_equal(cpl.status, TPROTO_ST_OK);
   expect_tensor("Y again", &c, y, want, (size_t)m * d);
   /* Four commands in the ring at once: each next one is read, validated and planned while the one
    * before runs (tfw_ring_prefetch); the chain again (the cached plan and validation), the invalid
    * one, the chain, the unsupported one: the same answers as one at a time. */
-  put(&c, y, hv, 4 * (size_t)m * d);
+  put(&c, y, zero, 4 * (size_t)m * d);
   struct tproto_cmd batch[4] = {c, bad, c, un};
   struct tproto_cpl cpls[4];
   fw_submit_batch(batch, 4, 4, cpls);
@@ -1359,7 +1354,7 @@ static void test_firmware_on_chip(void **state) {
   uint32_t st = 0;
   assert_int_equal(tchip_hostif_read(pt.chip, TESSERA_HOSTIF_FW_STATE_OFFSET, &st), TCHIP_OK);
   assert_int_equal(st, TESSERA_FW_STATE_READY);
-  free(xv), free(hv), free(want), free(b1), free(xh), free(w1.wv), free(w2.wv);
+  free(want), free(zero), free(w1.wv), free(w2.wv);
   tsp_stream_free(&w1.st), tsp_stream_free(&w2.st);
 }
 

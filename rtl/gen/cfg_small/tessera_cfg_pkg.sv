@@ -19,6 +19,7 @@ package tessera_cfg_pkg;
   localparam int unsigned DramBytes = 16777216;
   localparam int unsigned DramBytesPerCycle = 16;
   localparam int unsigned DramLatency = 40;
+  localparam int unsigned DramPageBytes = 2048;
   localparam int unsigned ImemBytes = 65536;
   localparam int unsigned DmemBytes = 65536;
   localparam int unsigned ClockMhz = 1000;

@@ -24,6 +24,7 @@
 #define TESSERA_CFG_SMALL_DRAM_BYTES 16777216u
 #define TESSERA_CFG_SMALL_DRAM_BYTES_PER_CYCLE 16u
 #define TESSERA_CFG_SMALL_DRAM_LATENCY 40u
+#define TESSERA_CFG_SMALL_DRAM_PAGE_BYTES 2048u
 #define TESSERA_CFG_SMALL_IMEM_BYTES 65536u
 #define TESSERA_CFG_SMALL_DMEM_BYTES 65536u
 #define TESSERA_CFG_SMALL_CLOCK_MHZ 1000u
@@ -41,6 +42,7 @@
 #define TESSERA_CFG_DEFAULT_DRAM_BYTES 268435456u
 #define TESSERA_CFG_DEFAULT_DRAM_BYTES_PER_CYCLE 64u
 #define TESSERA_CFG_DEFAULT_DRAM_LATENCY 100u
+#define TESSERA_CFG_DEFAULT_DRAM_PAGE_BYTES 2048u
 #define TESSERA_CFG_DEFAULT_IMEM_BYTES 65536u
 #define TESSERA_CFG_DEFAULT_DMEM_BYTES 65536u
 #define TESSERA_CFG_DEFAULT_CLOCK_MHZ 1000u
@@ -63,6 +65,7 @@
 #define TESSERA_CFG_DRAM_BYTES TESSERA_CFG_SMALL_DRAM_BYTES
 #define TESSERA_CFG_DRAM_BYTES_PER_CYCLE TESSERA_CFG_SMALL_DRAM_BYTES_PER_CYCLE
 #define TESSERA_CFG_DRAM_LATENCY TESSERA_CFG_SMALL_DRAM_LATENCY
+#define TESSERA_CFG_DRAM_PAGE_BYTES TESSERA_CFG_SMALL_DRAM_PAGE_BYTES
 #define TESSERA_CFG_IMEM_BYTES TESSERA_CFG_SMALL_IMEM_BYTES
 #define TESSERA_CFG_DMEM_BYTES TESSERA_CFG_SMALL_DMEM_BYTES
 #define TESSERA_CFG_CLOCK_MHZ TESSERA_CFG_SMALL_CLOCK_MHZ
@@ -80,6 +83,7 @@
 #define TESSERA_CFG_DRAM_BYTES TESSERA_CFG_DEFAULT_DRAM_BYTES
 #define TESSERA_CFG_DRAM_BYTES_PER_CYCLE TESSERA_CFG_DEFAULT_DRAM_BYTES_PER_CYCLE
 #define TESSERA_CFG_DRAM_LATENCY TESSERA_CFG_DEFAULT_DRAM_LATENCY
+#define TESSERA_CFG_DRAM_PAGE_BYTES TESSERA_CFG_DEFAULT_DRAM_PAGE_BYTES
 #define TESSERA_CFG_IMEM_BYTES TESSERA_CFG_DEFAULT_IMEM_BYTES
 #define TESSERA_CFG_DMEM_BYTES TESSERA_CFG_DEFAULT_DMEM_BYTES
 #define TESSERA_CFG_CLOCK_MHZ TESSERA_CFG_DEFAULT_CLOCK_MHZ
@@ -102,6 +106,7 @@ struct tessera_hwcfg {
   uint32_t dram_bytes; /* Capacity of the simulated device DRAM in bytes (device addresses 0 .. dram_bytes-1; the controller also sees it through the dram region). */
   uint32_t dram_bytes_per_cycle; /* Peak DRAM bandwidth of the simulation-side DRAM model, in bytes per controller cycle. */
   uint32_t dram_latency; /* Cycles from a DRAM request to its first data beat. */
+  uint32_t dram_page_bytes; /* DRAM page of the RTL chip's DRAM port: a request in the page of the previous request is answered in the next cycle, any other after dram_latency. */
   uint32_t imem_bytes; /* Bytes of controller instruction SRAM, mapped at the IMEM base address. */
   uint32_t dmem_bytes; /* Bytes of controller data SRAM, mapped at the DMEM base address. */
   uint32_t clock_mhz; /* Nominal clock used to turn cycle counts into time in reports. It does not change simulation. */
@@ -110,8 +115,8 @@ struct tessera_hwcfg {
 /* Initialiser for `struct tessera_hwcfg presets[TESSERA_PRESET_COUNT]`, in preset-id order. */
 #define TESSERA_HWCFG_PRESETS_INIT \
   { \
-    {"small", 1u, 4u, 2u, 1024u, 4u, 64u, 4096u, 4u, 8u, 16777216u, 16u, 40u, 65536u, 65536u, 1000u}, \
-    {"default", 4u, 16u, 4u, 4096u, 8u, 64u, 65536u, 8u, 32u, 268435456u, 64u, 100u, 65536u, 65536u, 1000u}, \
+    {"small", 1u, 4u, 2u, 1024u, 4u, 64u, 4096u, 4u, 8u, 16777216u, 16u, 40u, 2048u, 65536u, 65536u, 1000u}, \
+    {"default", 4u, 16u, 4u, 4096u, 8u, 64u, 65536u, 8u, 32u, 268435456u, 64u, 100u, 2048u, 65536u, 65536u, 1000u}, \
   }
 
 #endif /* TESSERA_GEN_HWCFG_H */
