@@ -187,9 +187,14 @@ module tessera_chip_top #(
     .tile_cnt_memory_i
   );
 
-  logic [Tiles-1:0] tile_si_ready;  // stream-in handshake of each tile, unused while tied off
-  logic             unused_si;
-  assign unused_si = ^tile_si_ready;
+  // The stream ports of each tile, unused while tied off: no stream source or sink on the chip yet
+  // (attn_qk, attn_pv and send are refused with code 2).
+  logic [Tiles-1:0]      tile_si_ready, tile_so_valid;
+  logic [Tiles*18-1:0]   tile_so_hdr;
+  logic [Tiles*P*32-1:0] tile_so_slots;
+  logic [Tiles*64-1:0]   tile_cnt_bp;
+  logic                  unused_stream;
+  assign unused_stream = ^{tile_si_ready, tile_so_valid, tile_so_hdr, tile_so_slots, tile_cnt_bp};
 
   for (genvar i = 0; i < Tiles; i++) begin : g_tile
     ttile_top u_tile (
@@ -233,17 +238,23 @@ module tessera_chip_top #(
       .gb_addr_i      (tile_gb_addr_o),
       .gb_wdata_i     (tile_gb_wdata_o),
       .gb_rdata_o     (tile_gb_rdata_i[P*32*i +: P*32]),
-      .si_en_i        (1'b0),  // no stream source on the chip yet: attn kernels are refused (code 2)
+      .si_en_i        (1'b0),
       .si_valid_i     (1'b0),
       .si_ready_o     (tile_si_ready[i]),
       .si_hdr_i       ('0),
       .si_slots_i     ('0),
+      .so_en_i        (1'b0),
+      .so_valid_o     (tile_so_valid[i]),
+      .so_ready_i     (1'b0),
+      .so_hdr_o       (tile_so_hdr[18*i +: 18]),
+      .so_slots_o     (tile_so_slots[P*32*i +: P*32]),
       .clr_i          (tile_clr_o[i]),
       .cnt_busy_o     (tile_cnt_busy_i[64*i +: 64]),
       .cnt_macs_o     (tile_cnt_macs_i[64*i +: 64]),
       .cnt_conflict_o (tile_cnt_conflict_i[64*i +: 64]),
       .cnt_starved_o  (tile_cnt_starved_i[64*i +: 64]),
-      .cnt_memory_o   (tile_cnt_memory_i[64*i +: 64])
+      .cnt_memory_o   (tile_cnt_memory_i[64*i +: 64]),
+      .cnt_backpressure_o (tile_cnt_bp[64*i +: 64])
     );
   end
 

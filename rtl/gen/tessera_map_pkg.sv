@@ -52,6 +52,7 @@ package tessera_map_pkg;
   localparam int unsigned TileKernelEmbedBwd = 14;
   localparam int unsigned TileKernelAttnQk = 15;
   localparam int unsigned TileKernelAttnPv = 16;
+  localparam int unsigned TileKernelSend = 17;
 
   // Enum dma_kind: Endpoints of a DMA transfer (fields dma.ctrl.src_kind and dst_kind).
   localparam int unsigned DmaKindDram = 0;

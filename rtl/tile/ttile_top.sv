@@ -100,13 +100,24 @@ module ttile_top #(
   input  logic [17:0]           si_hdr_i,
   input  logic [P*32-1:0]       si_slots_i,
 
+  // Stream-out port (docs/tile.md, "Stream ports"): the send kernel presents one group per beat
+  // (so_hdr_o, so_slots_o: the stream-in port's layout), taken at a clock edge where so_valid_o
+  // and so_ready_i are both high. so_en_i: a stream sink is attached; without one, send is
+  // refused (code 2).
+  input  logic                  so_en_i,
+  output logic                  so_valid_o,
+  input  logic                  so_ready_i,
+  output logic [17:0]           so_hdr_o,
+  output logic [P*32-1:0]       so_slots_o,
+
   // Performance counters
   input  logic                  clr_i,
   output logic [63:0]           cnt_busy_o,
   output logic [63:0]           cnt_macs_o,
   output logic [63:0]           cnt_conflict_o,
   output logic [63:0]           cnt_starved_o,
-  output logic [63:0]           cnt_memory_o
+  output logic [63:0]           cnt_memory_o,
+  output logic [63:0]           cnt_backpressure_o
 );
 
   localparam int unsigned AccW     = $clog2(AccDepth);
@@ -136,7 +147,7 @@ module ttile_top #(
   localparam int unsigned MinHoldFwd = FmaLat;
   localparam int unsigned MinHoldBd  = FmaLat + 2;
 
-  typedef enum logic [2:0] {StIdle, StLoad, StRun, StDrain, StVec, StVDrain, StErr, StWait} state_e;
+  typedef enum logic [3:0] {StIdle, StLoad, StRun, StDrain, StVec, StVDrain, StErr, StWait, StSend} state_e;
 
   localparam logic [4:0] CFwd       = 5'(tessera_map_pkg::TileKernelFwd);
   localparam logic [4:0] CBwdData   = 5'(tessera_map_pkg::TileKernelBwdData);
@@ -155,7 +166,8 @@ module ttile_top #(
   localparam logic [4:0] CEmbBwd    = 5'(tessera_map_pkg::TileKernelEmbedBwd);
   localparam logic [4:0] CAttnQk    = 5'(tessera_map_pkg::TileKernelAttnQk);
   localparam logic [4:0] CAttnPv    = 5'(tessera_map_pkg::TileKernelAttnPv);
-  localparam logic [4:0] CCount     = 5'(tessera_map_pkg::TileKernelAttnPv + 1);
+  localparam logic [4:0] CSend      = 5'(tessera_map_pkg::TileKernelSend);
+  localparam logic [4:0] CCount     = 5'(tessera_map_pkg::TileKernelSend + 1);
 
   // --- Descriptor registers ------------------------------------------------------------------------
   state_e         state_q, state_d;
@@ -306,7 +318,7 @@ module ttile_top #(
     any_epi = epi_bias_i || epi_gelu_i || epi_residual_i || epi_scale_i || cast_bf16_i;
     chk_bad = w_ntok == 64'd0 || w_ntok > 64'hffff || w_tpl == 64'd0 ||
               w_tpl != ((w_ntok + 64'(Lanes) - 64'd1) >> $clog2(Lanes)) || w_kn == 64'd0 ||
-              w_reg > 64'(BankWords) || (kernel_i != CBwdWeight && w_tpl > 64'(AccDepth));
+              w_reg > 64'(BankWords) || (kernel_i != CBwdWeight && kernel_i != CSend && w_tpl > 64'(AccDepth));
     if (k_lin) begin
       chk_bad = chk_bad || w_k == 64'd0 || w_k >= w_kn || 64'(ngroups_i) > 64'(Groups);
       if (kernel_i == CFwd && any_epi) begin
@@ -342,6 +354,9 @@ module ttile_top #(
                     meets(w_oc, w_cols, w_ob, w_cols) || meets(w_oc, w_cols, w_od, 64'd2) ||
                     w_par < w_reg || w_par + 3 * w_cols > 64'(BankWords);
         end
+        CSend: begin  // cols words at A of each row; rows row0 .. row0 + ntok - 1 fit a 16-bit header
+          chk_bad = chk_bad || !fits(w_oa, w_cols, w_kn) || 64'(row0_i) + w_ntok > 64'h10000;
+        end
         default: begin  // adamw: A, B, C, D and the bf16 copy at region offset param
           chk_bad = chk_bad || !fits(w_oa, w_cols, w_kn) || !fits(w_ob, w_cols, w_kn) || !fits(w_oc, w_cols, w_kn) ||
                     !fits(w_od, w_cols, w_kn) || !fits(w_par, w_cols, w_kn) ||
@@ -352,7 +367,8 @@ module ttile_top #(
         end
       endcase
     end
-    chk_code = (kernel_i >= CCount || (k_attn && !si_en_i)) ? 8'd2 : chk_bad ? 8'd3 : 8'd0;
+    chk_code = (kernel_i >= CCount || (k_attn && !si_en_i) || (kernel_i == CSend && !so_en_i)) ? 8'd2 :
+               chk_bad ? 8'd3 : 8'd0;
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -1194,6 +1210,8 @@ module ttile_top #(
         if (start_i) begin
           if (chk_code != 8'd0) begin
             state_d = StErr;
+          end else if (kernel_i == CSend) begin
+            state_d = StSend;
           end else if (!k_lin) begin
             state_d = StVec;
           end else begin
@@ -1211,6 +1229,11 @@ module ttile_top #(
         end
       end
       StVDrain: state_d = StIdle;
+      StSend: begin
+        if (sd_fin) begin
+          state_d = StIdle;
+        end
+      end
       StLoad: begin
         // The weight buffer reads group 0 in this cycle (attn: the stream's first beat, waited for).
         gidx_d    = '0;
@@ -1341,7 +1364,7 @@ module ttile_top #(
       drain_q   <= drain_d;
       pf_have_q <= pf_have_d;
       pf_done_q <= pf_done_d;
-      done_o    <= (state_q == StDrain || state_q == StVDrain) && state_d == StIdle;
+      done_o    <= (state_q == StDrain || state_q == StVDrain || state_q == StSend) && state_d == StIdle;
       if (state_q == StIdle && start_i) begin
         kern_q    <= (kernel_i <= CBwdWeight) ? kernel_i[1:0] : (kernel_i == CAttnPv) ? KBwdData : KFwd;
         strm_q    <= k_attn;
@@ -1697,6 +1720,131 @@ module ttile_top #(
     .wdata_i(gb_wdata)
   );
 
+  // --- Stream-out: the send kernel (docs/tile.md, "Stream ports") ---------------------------------
+  // Beat b is group g of row r: the words at region offset off_a + g*P .. of row r (lane r mod L,
+  // region r div L), read from P consecutive bank words (so P distinct sub-banks) in one cycle and
+  // rounded to bf16 on their way into the output register. Two stages: the read, whose data waits
+  // in the sub-banks' output registers while the output register is full, and the output register
+  // (so_valid_o). A read is issued when the read stage is empty or hands its beat on in this cycle.
+  localparam int unsigned Lw = $clog2(Lanes);
+  logic            sd_more_q;   // beats left to read
+  logic [15:0]     sd_r_q;      // row of the next read
+  logic [Lw-1:0]   sd_lane_q;   // its lane
+  logic [Aw:0]     sd_base_q;   // bank word of its column 0
+  logic [Aw:0]     sd_c_q;      // column of its slot 0
+  logic            rd_v_q;      // a read's words are at the sub-banks' outputs
+  logic [17:0]     rd_hdr_q;
+  logic [Aw:0]     rd_c_q;
+  logic [Lw-1:0]   rd_lane_q;
+  logic [Sw-1:0]   rd_sb_q;     // sub-bank of the read's slot 0
+  logic            so_v_q;
+  logic [17:0]     so_hdr_q;
+  logic [P*32-1:0] so_slots_q, so_slots_d;
+  logic            sd_take, sd_load, sd_issue, sd_last_c, sd_last_r, sd_fin;
+  logic [Aw:0]     sd_addr;     // bank word of slot 0 of the read issued now
+  logic [Sw-1:0]   sd_sb;
+  logic [Aw:0]     sd_col;
+  logic [31:0]     sd_word;
+
+  // binary32 -> bf16, round to nearest even, every NaN the canonical 0x7fc0 (tnum_f32_to_bf16).
+  function automatic logic [15:0] to_bf16(input logic [31:0] a);
+    logic inc;
+    inc     = a[15] && ((a[14:0] != '0) || a[16]);
+    to_bf16 = (a[30:23] == 8'hff && a[22:0] != '0) ? 16'h7fc0 : a[31:16] + 16'(inc);
+  endfunction
+
+  assign sd_take   = state_q == StSend && so_v_q && so_ready_i;
+  assign sd_load   = rd_v_q && (!so_v_q || sd_take);
+  assign sd_issue  = state_q == StSend && sd_more_q && (!rd_v_q || sd_load);
+  assign sd_last_c = sd_c_q + (Aw+1)'(P) >= vcols_q;
+  assign sd_last_r = sd_r_q == ntok_q - 16'd1;
+  assign sd_fin    = sd_take && !rd_v_q && !sd_more_q;
+  assign sd_addr   = sd_base_q + sd_c_q;
+
+  always_comb begin
+    so_slots_d = '0;
+    sd_sb      = '0;
+    sd_col     = '0;
+    sd_word    = '0;
+    for (int q = 0; q < P; q++) begin
+      sd_sb   = rd_sb_q + Sw'(q);
+      sd_col  = rd_c_q + (Aw+1)'(q);
+      sd_word = '0;
+      for (int sb = 0; sb < S; sb++) begin
+        for (int l = 0; l < Lanes; l++) begin
+          if (sd_sb == Sw'(sb) && rd_lane_q == Lw'(l)) begin
+            sd_word = rdata[32*(sb*Lanes+l) +: 32];
+          end
+        end
+      end
+      so_slots_d[32*q +: 32] = (sd_col < vcols_q) ? {16'(sd_col), to_bf16(sd_word)} : {16'hffff, 16'h0000};
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      sd_more_q  <= 1'b0;
+      sd_r_q     <= '0;
+      sd_lane_q  <= '0;
+      sd_base_q  <= '0;
+      sd_c_q     <= '0;
+      rd_v_q     <= 1'b0;
+      rd_hdr_q   <= '0;
+      rd_c_q     <= '0;
+      rd_lane_q  <= '0;
+      rd_sb_q    <= '0;
+      so_v_q     <= 1'b0;
+      so_hdr_q   <= '0;
+      so_slots_q <= '0;
+    end else if (state_q == StIdle) begin
+      sd_more_q <= 1'b1;
+      sd_r_q    <= '0;
+      sd_lane_q <= '0;
+      sd_base_q <= off_a_i[Aw:0];
+      sd_c_q    <= '0;
+      rd_v_q    <= 1'b0;
+      so_v_q    <= 1'b0;
+    end else begin
+      if (sd_issue) begin
+        rd_hdr_q  <= {sd_last_c, sd_c_q == '0, vrow0_q[15:0] + sd_r_q};
+        rd_c_q    <= sd_c_q;
+        rd_lane_q <= sd_lane_q;
+        rd_sb_q   <= sd_addr[Sw-1:0];
+        if (!sd_last_c) begin
+          sd_c_q <= sd_c_q + (Aw+1)'(P);
+        end else begin
+          sd_c_q    <= '0;
+          sd_r_q    <= sd_r_q + 16'd1;
+          sd_lane_q <= sd_lane_q + Lw'(1);
+          if (sd_lane_q == Lw'(Lanes - 1)) begin
+            sd_base_q <= sd_base_q + kn_q;
+          end
+          if (sd_last_r) begin
+            sd_more_q <= 1'b0;
+          end
+        end
+      end
+      rd_v_q <= sd_issue || (rd_v_q && !sd_load);
+      if (sd_load) begin
+        so_hdr_q   <= rd_hdr_q;
+        so_slots_q <= so_slots_d;
+      end
+      so_v_q <= sd_load || (so_v_q && !sd_take);
+    end
+  end
+
+  assign so_valid_o = so_v_q;
+  assign so_hdr_o   = so_hdr_q;
+  assign so_slots_o = so_slots_q;
+
+  // Bank words of the send read's slots.
+  logic [P*Aw-1:0] sd_qaddr;
+  always_comb begin
+    for (int q = 0; q < P; q++) begin
+      sd_qaddr[Aw*q +: Aw] = sd_addr[Aw-1:0] + Aw'(q);
+    end
+  end
+
   // --- Sub-banks: reads from the issue or the backdoor; writes from bwd_data, fwd rows or the backdoor
   for (genvar s = 0; s < S; s++) begin : g_sub
     logic                re, we;
@@ -1724,6 +1872,12 @@ module ttile_top #(
         if (x_valid && x_kind == VLd && x_addr[Sw-1:0] == Sw'(s)) begin
           re    = 1'b1;
           raddr = x_addr[Aw-1:Sw];
+        end
+        for (int q = 0; q < P; q++) begin
+          if (sd_issue && sd_c_q + (Aw+1)'(q) < vcols_q && sd_qaddr[Aw*q +: Sw] == Sw'(s)) begin
+            re    = 1'b1;
+            raddr = sd_qaddr[Aw*q+Sw +: Aw-Sw];
+          end
         end
       end
     end
@@ -1796,7 +1950,7 @@ module ttile_top #(
   // the cross-lane tree or padding the last window) and the drain are memory.
   logic [15:0]   lanes_on, tok_left;
   logic [Rw-1:0] nact;
-  logic [63:0]   busy_q, macs_q, conflict_q, starved_q, memory_q;
+  logic [63:0]   busy_q, macs_q, conflict_q, starved_q, memory_q, bp_q;
 
   always_comb begin
     tok_left = ntok_q - el_q;
@@ -1814,12 +1968,14 @@ module ttile_top #(
       conflict_q <= '0;
       starved_q  <= '0;
       memory_q   <= '0;
+      bp_q       <= '0;
     end else if (clr_i) begin
       busy_q     <= '0;
       macs_q     <= '0;
       conflict_q <= '0;
       starved_q  <= '0;
       memory_q   <= '0;
+      bp_q       <= '0;
     end else begin
       if (busy_o) begin
         busy_q <= busy_q + 64'd1;
@@ -1834,8 +1990,11 @@ module ttile_top #(
         conflict_q <= conflict_q + 64'd1;
       end
       if ((state_q == StRun && !issue_valid) || state_q == StDrain || (state_q == StVec && !v_issue) ||
-          state_q == StVDrain) begin
+          state_q == StVDrain || (state_q == StSend && !so_v_q)) begin
         memory_q <= memory_q + 64'd1;
+      end
+      if (state_q == StSend && so_v_q && !so_ready_i) begin
+        bp_q <= bp_q + 64'd1;
       end
     end
   end
@@ -1845,11 +2004,12 @@ module ttile_top #(
   assign cnt_conflict_o = conflict_q;
   assign cnt_starved_o  = starved_q;
   assign cnt_memory_o   = memory_q;
+  assign cnt_backpressure_o = bp_q;
 
   // Bits of the descriptor and stream fields wider than a bank address are not used; the unit
   // valid of the dW adder is tracked by the control pipeline.
   logic unused;
-  assign unused = ^{kn_q[Aw], voff[Aw], pf_off[Aw], row0_q, cur_row, cur_col, dw_valid, sec_cur[SecW-1], v_tok, v_sum,
+  assign unused = ^{kn_q[Aw], voff[Aw], sd_addr[Aw], pf_off[Aw], row0_q, cur_row, cur_col, dw_valid, sec_cur[SecW-1], v_tok, v_sum,
                     v_dst[5:4]};
 
 endmodule

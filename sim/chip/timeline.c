@@ -12,7 +12,7 @@
 const char *ttl_kernel_name(uint32_t code) {
   static const char *const n[] = {"fwd", "bwd_data", "bwd_weight", "gelu_fwd", "gelu_bwd", "add", "scale",
                                   "softmax_fwd", "softmax_bwd", "layernorm_fwd", "xent_fwd", "xent_bwd", "adamw",
-                                  "layernorm_bwd", "embed_bwd", "attn_qk", "attn_pv"};
+                                  "layernorm_bwd", "embed_bwd", "attn_qk", "attn_pv", "send"};
   _Static_assert(sizeof n / sizeof n[0] == TESSERA_TILE_KERNEL_COUNT, "a name per kernel");
   return code < TESSERA_TILE_KERNEL_COUNT ? n[code] : "?";
 }

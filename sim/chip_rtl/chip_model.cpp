@@ -164,10 +164,12 @@ static void to_tiles(tsim_chip *c) {
     t->gb_addr_i = u->tile_gb_addr_o;
     copy_bits(t->gb_wdata_i, 0, u->tile_gb_wdata_o, 0, kSlotBits);
     t->clr_i = get_bits(u->tile_clr_o, i, 1);
-    // No stream source on the chip yet (tessera_chip_top.sv ties the stream-in port off).
+    // No stream source or sink on the chip yet (tessera_chip_top.sv ties the stream ports off).
     t->si_en_i = 0;
     t->si_valid_i = 0;
     t->si_hdr_i = 0;
+    t->so_en_i = 0;
+    t->so_ready_i = 0;
   }
 }
 

@@ -48,7 +48,7 @@ struct tsim_tile_desc {
 
 /* The tile's counters (cumulative since open or the last clear). */
 struct tsim_tile_counters {
-  uint64_t busy, macs, conflict, starved, memory;
+  uint64_t busy, macs, conflict, starved, memory, backpressure;
 };
 
 typedef struct tsim_tile tsim_tile;
@@ -77,6 +77,30 @@ int tsim_tile_run(tsim_tile *t, const struct tsim_tile_desc *d, uint64_t max_cyc
  * is attached (si_en_i) for this run only. 0, or -1 as tsim_tile_run. */
 int tsim_tile_run_stream(tsim_tile *t, const struct tsim_tile_desc *d, const uint32_t *hdr, const uint32_t *slots,
                          uint32_t nbeats, uint32_t period, uint64_t max_cycles);
+/* A stream source on the stream-in port for one run: beat b (hdr[b], slots[b * P .. b * P + P - 1])
+ * is presented from the run's busy cycle b * period on until the tile takes it (period 0: always),
+ * as tsim_tile_run_stream presents it. */
+struct tsim_tile_source {
+  const uint32_t *hdr;
+  const uint32_t *slots;
+  uint32_t nbeats;
+  uint32_t period;
+};
+/* A stream sink on the stream-out port for one run (send; docs/tile.md, "Stream ports"): it is
+ * ready for the tile's beat b from the run's busy cycle b * period on until it takes it (period 0:
+ * always ready). The first cap beats taken are stored (hdr[b], slots[b * P ..]); taken counts
+ * every beat taken. */
+struct tsim_tile_sink {
+  uint32_t *hdr;
+  uint32_t *slots;
+  uint32_t cap;
+  uint32_t period;
+  uint32_t taken;
+};
+/* Run one descriptor with a source and / or a sink attached for this run only (NULL: none; the
+ * port's enable is then low). 0, or -1 as tsim_tile_run. */
+int tsim_tile_run_ports(tsim_tile *t, const struct tsim_tile_desc *d, const struct tsim_tile_source *src,
+                        struct tsim_tile_sink *snk, uint64_t max_cycles);
 /* The status code of the last run: 0, or 2 / 3 (docs/tile.md, "One descriptor run"). */
 uint32_t tsim_tile_code(const tsim_tile *t);
 void tsim_tile_counters(const tsim_tile *t, struct tsim_tile_counters *c);

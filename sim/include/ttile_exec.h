@@ -50,6 +50,22 @@ struct ttile_instream {
   uint32_t period;
 };
 
+/* The sink on a tile's stream-out port for one run of send (docs/tile.md, "Stream ports"): it is
+ * ready for the tile's beat b from the run's busy cycle b * period on (period 0: always ready)
+ * until it takes it; the cycles the tile holds a beat the sink is not ready for are
+ * stall_backpressure. The run stores its beats in hdr[b] (wb_hdr layout) and slot[b] (wb_slot
+ * layout), b < cap, and sets nbeats to the number it sent. */
+struct ttile_outstream {
+  uint32_t *hdr;
+  uint32_t (*slot)[TESSERA_CFG_NNZ_PER_CYCLE];
+  uint32_t cap;
+  uint32_t period;
+  uint32_t nbeats;
+};
+
+/* Beats a send run of descriptor d presents: ntok rows of ceil(cols / P) groups. */
+uint64_t ttile_send_beats(const struct ttile_desc *d);
+
 /* Run one descriptor. Returns 0, or the tile.status.code the RTL reports for it (2 unknown kernel,
  * 3 operands outside the bank or weight buffer or an inconsistent shape, 4 a label outside its row;
  * docs/tile.md, "One descriptor run", lists every case): nothing is written then; ctr->cycles and
@@ -64,6 +80,11 @@ int ttile_cm_exec(struct ttile_state *st, const struct ttile_desc *d, struct tti
  * tile would wait for ever). */
 int ttile_cm_exec_stream(struct ttile_state *st, const struct ttile_desc *d, const struct ttile_instream *in,
                          struct ttile_counters *ctr);
+/* The same with a source (in) and a sink (out) attached, either NULL: none. Without a sink, send is
+ * code 2 (a tile whose stream-out port is tied off); with one, -1 when its cap is smaller than
+ * ttile_send_beats(d). */
+int ttile_cm_exec_io(struct ttile_state *st, const struct ttile_desc *d, const struct ttile_instream *in,
+                     struct ttile_outstream *out, struct ttile_counters *ctr);
 
 /* The same run on the Verilated tile (sim/tile_rtl/tile_rtl.c; weak: NULL when not linked in):
  * bank words 0 .. max(tpl * kn, the param vector's end) - 1 of every lane and weight- and
@@ -78,6 +99,10 @@ int ttile_rtl_exec(struct ttile_state *st, const struct ttile_desc *d, struct tt
 int ttile_rtl_exec_stream(struct ttile_state *st, const struct ttile_desc *d, const struct ttile_instream *in,
                           struct ttile_counters *ctr, const char *fst_path, char *err, size_t errlen)
     __attribute__((weak));
+/* ttile_rtl_exec with a source (in) and a sink (out) on the tile's stream ports, either NULL. */
+int ttile_rtl_exec_io(struct ttile_state *st, const struct ttile_desc *d, const struct ttile_instream *in,
+                      struct ttile_outstream *out, struct ttile_counters *ctr, const char *fst_path, char *err,
+                      size_t errlen) __attribute__((weak));
 
 #ifdef __cplusplus
 }

@@ -135,7 +135,8 @@ static int shape_ok(const struct ttile_desc *d, uint32_t code) {
   if (d->tpl != (d->ntok + L - 1) / L) return 0;
   if ((uint64_t)d->tpl * d->kn > BANK) return 0;
   /* fwd, bwd_data and the vector unit keep per-row state in acc_depth entries per lane. */
-  if (code != TESSERA_TILE_KERNEL_BWD_WEIGHT && d->tpl > TESSERA_CFG_ACC_DEPTH) return 0;
+  if (code != TESSERA_TILE_KERNEL_BWD_WEIGHT && code != TESSERA_TILE_KERNEL_SEND && d->tpl > TESSERA_CFG_ACC_DEPTH)
+    return 0;
   return 1;
 }
 
@@ -506,18 +507,65 @@ static int exec_vector(struct ttile_state *ts, const struct ttile_desc *d, uint3
   return TEX_OK;
 }
 
+uint64_t ttile_send_beats(const struct ttile_desc *d) {
+  return d ? (uint64_t)d->ntok * (((uint64_t)d->cols + P - 1) / P) : 0;
+}
+
+/* send (docs/tile.md, "Stream ports"): the RTL's two stages (a read, the output register) cycle by
+ * cycle against the sink's pattern. A read is issued when the read stage is empty or hands its beat
+ * to the output register in this cycle; the output register takes the read's beat when it is empty
+ * or its beat is taken in this cycle. A cycle with a beat the sink refuses is back-pressure, a cycle
+ * without a beat (the two cycles of filling) memory. */
+static int exec_send(const struct ttile_state *ts, const struct ttile_desc *d, struct ttile_outstream *out,
+                     struct ttile_counters *c) {
+  if (d->cols == 0 || (uint64_t)d->off_a + d->cols > d->kn || (uint64_t)d->row0 + d->ntok > 0x10000u) return TEX_RANGE;
+  const uint64_t nb = ttile_send_beats(d);
+  if (!out->hdr || !out->slot || out->cap < nb) return -1;
+  const uint32_t gpr = (d->cols + P - 1) / P; /* groups per row */
+  uint64_t issued = 0, taken = 0, cyc = 0;
+  int rd = 0, ov = 0;
+  while (taken < nb) {
+    int ready = (uint64_t)cyc >= taken * out->period;
+    int take = ov && ready, load = rd && (!ov || take), issue = issued < nb && (!rd || load);
+    if (ov && !ready) c->stall_backpressure++;
+    if (!ov) c->stall_memory++;
+    if (take) taken++;
+    ov = load || (ov && !take);
+    rd = issue || (rd && !load);
+    issued += issue;
+    cyc++;
+  }
+  for (uint64_t b = 0; b < nb; b++) {
+    uint32_t r = (uint32_t)(b / gpr), g = (uint32_t)(b % gpr);
+    const uint32_t *row = &ts->bank[r % L][(size_t)(r / L) * d->kn + d->off_a];
+    out->hdr[b] = (d->row0 + r) | (uint32_t)(g == 0 ? TSP_FIRST : 0) << 16 | (uint32_t)(g + 1 == gpr ? TSP_LAST : 0) << 16;
+    for (uint32_t q = 0; q < P; q++) {
+      uint32_t col = g * P + q;
+      out->slot[b][q] = col < d->cols ? col << 16 | tnum_f32_to_bf16(row[col]) : (uint32_t)TSP_EMPTY << 16;
+    }
+  }
+  out->nbeats = (uint32_t)nb;
+  c->busy = cyc;
+  return TEX_OK;
+}
+
 int ttile_cm_exec(struct ttile_state *st, const struct ttile_desc *d, struct ttile_counters *ctr) {
-  return ttile_cm_exec_stream(st, d, NULL, ctr);
+  return ttile_cm_exec_io(st, d, NULL, NULL, ctr);
 }
 
 int ttile_cm_exec_stream(struct ttile_state *st, const struct ttile_desc *d, const struct ttile_instream *in,
                          struct ttile_counters *ctr) {
+  return ttile_cm_exec_io(st, d, in, NULL, ctr);
+}
+
+int ttile_cm_exec_io(struct ttile_state *st, const struct ttile_desc *d, const struct ttile_instream *in,
+                     struct ttile_outstream *out, struct ttile_counters *ctr) {
   if (!st || !d || !ctr) return -1;
   struct ttile_counters c = {0};
   uint32_t code = kernel_code(d->kernel);
   int attn = code == TESSERA_TILE_KERNEL_ATTN_QK || code == TESSERA_TILE_KERNEL_ATTN_PV;
   int rc;
-  if (code >= TESSERA_TILE_KERNEL_COUNT || (attn && !in))
+  if (code >= TESSERA_TILE_KERNEL_COUNT || (attn && !in) || (code == TESSERA_TILE_KERNEL_SEND && !out))
     rc = TEX_UNKNOWN;
   else if (!shape_ok(d, code))
     rc = TEX_RANGE;
@@ -525,7 +573,10 @@ int ttile_cm_exec_stream(struct ttile_state *st, const struct ttile_desc *d, con
     rc = TEX_RANGE;
   else if (attn && (!in->hdr || !in->slot || in->nbeats < d->ngroups))
     return -1;
-  else if (attn)
+  else if (code == TESSERA_TILE_KERNEL_SEND) {
+    rc = exec_send(st, d, out, &c);
+    if (rc < 0) return rc;
+  } else if (attn)
     rc = exec_linear(st, d, code == TESSERA_TILE_KERNEL_ATTN_QK ? TESSERA_TILE_KERNEL_FWD : TESSERA_TILE_KERNEL_BWD_DATA,
                      in, &c);
   else if (code <= TESSERA_TILE_KERNEL_BWD_WEIGHT)

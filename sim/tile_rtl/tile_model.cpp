@@ -82,6 +82,8 @@ extern "C" tsim_tile *tsim_tile_open(const char *fst_path) {
   t->clr_i = 0;
   t->si_en_i = 0;
   t->si_valid_i = 0;
+  t->so_en_i = 0;
+  t->so_ready_i = 0;
   t->eval();
   for (int i = 0; i < 4; i++) tick(s);
   t->rst_ni = 1;
@@ -185,38 +187,59 @@ extern "C" int tsim_tile_run(tsim_tile *s, const struct tsim_tile_desc *d, uint6
   return t->busy_o ? -1 : 0;
 }
 
-extern "C" int tsim_tile_run_stream(tsim_tile *s, const struct tsim_tile_desc *d, const uint32_t *hdr,
-                                    const uint32_t *slots, uint32_t nbeats, uint32_t period, uint64_t max_cycles) {
+extern "C" int tsim_tile_run_ports(tsim_tile *s, const struct tsim_tile_desc *d, const struct tsim_tile_source *src,
+                                   struct tsim_tile_sink *snk, uint64_t max_cycles) {
   Vtile *t = s->top;
   put_desc(t, d);
-  t->si_en_i = 1;
+  t->si_en_i = src != nullptr;
+  t->so_en_i = snk != nullptr;
   t->start_i = 1;
   tick(s);
   t->start_i = 0;
-  uint32_t taken = 0;
+  uint32_t in_taken = 0, out_taken = 0;
+  if (snk) snk->taken = 0;
   int rc = -1;
-  // Cycle n of the run: beat `taken` is valid from cycle taken * period on; the tile's ready is a
-  // function of its registers alone, so the take at this cycle's edge is known before the edge.
+  // Cycle n of the run: the source's beat `in_taken` is valid from cycle in_taken * period on, and
+  // the sink is ready for the tile's beat `out_taken` from cycle out_taken * period on. The tile's
+  // si_ready_o and so_valid_o are functions of its registers alone, so both takes at this cycle's
+  // edge are known before the edge.
   for (uint64_t n = 0; n <= max_cycles; n++) {
     if (!t->busy_o) {
       rc = 0;
       break;
     }
     if (n == max_cycles) break;
-    const bool valid = taken < nbeats && n >= (uint64_t)taken * period;
+    const bool valid = src && in_taken < src->nbeats && n >= (uint64_t)in_taken * src->period;
     t->si_valid_i = valid;
     if (valid) {
-      t->si_hdr_i = hdr[taken];
-      put_words(t->si_slots_i, slots + (size_t)taken * TESSERA_CFG_NNZ_PER_CYCLE, TESSERA_CFG_NNZ_PER_CYCLE);
+      t->si_hdr_i = src->hdr[in_taken];
+      put_words(t->si_slots_i, src->slots + (size_t)in_taken * TESSERA_CFG_NNZ_PER_CYCLE, TESSERA_CFG_NNZ_PER_CYCLE);
     }
-    const bool take = valid && t->si_ready_o;
+    const bool ready = snk && n >= (uint64_t)out_taken * snk->period;
+    t->so_ready_i = ready;
+    const bool take_in = valid && t->si_ready_o;
+    const bool take_out = ready && t->so_valid_o;
+    if (take_out && out_taken < snk->cap) {
+      snk->hdr[out_taken] = t->so_hdr_o;
+      get_words(t->so_slots_o, snk->slots + (size_t)out_taken * TESSERA_CFG_NNZ_PER_CYCLE, TESSERA_CFG_NNZ_PER_CYCLE);
+    }
     tick(s);
-    if (take) taken++;
+    if (take_in) in_taken++;
+    if (take_out) out_taken++;
   }
+  if (snk) snk->taken = out_taken;
   t->si_valid_i = 0;
   t->si_en_i = 0;
+  t->so_ready_i = 0;
+  t->so_en_i = 0;
   t->eval();
   return rc;
+}
+
+extern "C" int tsim_tile_run_stream(tsim_tile *s, const struct tsim_tile_desc *d, const uint32_t *hdr,
+                                    const uint32_t *slots, uint32_t nbeats, uint32_t period, uint64_t max_cycles) {
+  const struct tsim_tile_source src = {hdr, slots, nbeats, period};
+  return tsim_tile_run_ports(s, d, &src, nullptr, max_cycles);
 }
 
 extern "C" uint32_t tsim_tile_code(const tsim_tile *s) { return s->top->code_o; }
@@ -228,6 +251,7 @@ extern "C" void tsim_tile_counters(const tsim_tile *s, struct tsim_tile_counters
   c->conflict = t->cnt_conflict_o;
   c->starved = t->cnt_starved_o;
   c->memory = t->cnt_memory_o;
+  c->backpressure = t->cnt_backpressure_o;
 }
 
 extern "C" void tsim_tile_clear_counters(tsim_tile *s) {

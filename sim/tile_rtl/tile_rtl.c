@@ -199,8 +199,15 @@ int ttile_rtl_exec(struct ttile_state *st, const struct ttile_desc *d, struct tt
 
 int ttile_rtl_exec_stream(struct ttile_state *st, const struct ttile_desc *d, const struct ttile_instream *in,
                           struct ttile_counters *ctr, const char *fst_path, char *err, size_t errlen) {
+  return ttile_rtl_exec_io(st, d, in, NULL, ctr, fst_path, err, errlen);
+}
+
+int ttile_rtl_exec_io(struct ttile_state *st, const struct ttile_desc *d, const struct ttile_instream *in,
+                      struct ttile_outstream *out, struct ttile_counters *ctr, const char *fst_path, char *err,
+                      size_t errlen) {
   if (!st || !d || !ctr) return fail(err, errlen, "tile rtl: no state, descriptor or counters");
   if (in && (!in->hdr || !in->slot)) return fail(err, errlen, "tile rtl: a stream source without beats");
+  if (out && (!out->hdr || !out->slot)) return fail(err, errlen, "tile rtl: a stream sink without room for beats");
   /* A source with fewer beats than an attn run takes would leave the tile waiting for ever. */
   uint32_t code0 = (d->kernel & TESSERA_TILE_KERNEL_CODE_MASK) >> TESSERA_TILE_KERNEL_CODE_SHIFT;
   if (in && (code0 == TESSERA_TILE_KERNEL_ATTN_QK || code0 == TESSERA_TILE_KERNEL_ATTN_PV) && in->nbeats < d->ngroups)
@@ -231,10 +238,15 @@ int ttile_rtl_exec_stream(struct ttile_state *st, const struct ttile_desc *d, co
   uint64_t hold = d->tpl > 64 ? d->tpl : 64, cols = d->cols > d->kn ? d->cols : d->kn;
   uint64_t limit = (uint64_t)(ng + TSIM_TILE_WINDOW) * (P + 1) * (hold + 64) + (64 + 64 * cols) * hold + 10000;
   if (in) limit += (uint64_t)(ng + 1) * in->period; /* beats presented every `period` cycles */
+  if (out) limit += (ttile_send_beats(d) + 1) * ((uint64_t)out->period + 1); /* send: a beat per period */
   limit += 72 * cols * (uint64_t)(d->ntok & 0xffffu) + (uint64_t)(d->k < BANK ? d->k : BANK) * (1 + 5 * cols) * hold;
   tsim_tile_clear_counters(t);
-  int rc = in ? tsim_tile_run_stream(t, &desc, in->hdr, &in->slot[0][0], in->nbeats, in->period, limit)
-             : tsim_tile_run(t, &desc, limit);
+  struct tsim_tile_source src = {in ? in->hdr : NULL, in ? &in->slot[0][0] : NULL, in ? in->nbeats : 0,
+                                 in ? in->period : 0};
+  struct tsim_tile_sink snk = {out ? out->hdr : NULL, out ? &out->slot[0][0] : NULL, out ? out->cap : 0,
+                               out ? out->period : 0, 0};
+  int rc = tsim_tile_run_ports(t, &desc, in ? &src : NULL, out ? &snk : NULL, limit);
+  if (out) out->nbeats = snk.taken;
   if (rc) {
     tsim_tile_close(t);
     return fail(err, errlen, "tile rtl: the tile did not finish within %llu cycles", (unsigned long long)limit);
@@ -253,6 +265,7 @@ int ttile_rtl_exec_stream(struct ttile_state *st, const struct ttile_desc *d, co
   ctr->macs = tc.macs;
   ctr->stall_bank_conflict = tc.conflict;
   ctr->stall_stream_starved = tc.starved;
+  ctr->stall_backpressure = tc.backpressure;
   ctr->stall_memory = tc.memory;
   return (int)code;
 }

@@ -480,6 +480,172 @@ static void attn_stream(void **state) {
   free(ts);
 }
 
+
+/* --- send: a region of the banks on the stream-out port ------------------------------------------ */
+
+/* bf16 of a binary32 word by the carry trick (round to nearest even; the canonical NaN): an
+ * independent formulation of tnum_f32_to_bf16. */
+static uint16_t bf16_of(uint32_t u) {
+  if ((u & 0x7f800000u) == 0x7f800000u && (u & 0x7fffffu)) return 0x7fc0;
+  return (uint16_t)(((uint64_t)u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
+/* send of rows 0 .. ntok-1, cols words at region offset off, rows numbered from row0, to a sink
+ * ready for beat b from cycle b * period on. RTL == cmodel: status, beats, banks untouched,
+ * counters. The beats are the column-order dense stream of the rows that the host builder makes
+ * (tsp_stream_build without reordering), rows shifted by row0, each value its word's bf16. Cycles:
+ * beat 0 is valid at cycle 2 (a read, then the output register), beat b + 1 one cycle after beat b
+ * is taken; beat b is taken at t_b = max(valid_b, b * period), the waiting cycles being back-pressure,
+ * the first two memory. Returns the status. */
+static int send_one(uint32_t ntok, uint32_t kn, uint32_t off, uint32_t cols, uint32_t row0, uint32_t period, int junk,
+                    struct ttile_state *rtl_out, uint32_t **beats_hdr, uint32_t (**beats_slot)[P]) {
+  struct ttile_state *ts = state_new();
+  uint32_t tpl = tpl_of(ntok);
+  if (!junk) fill(ts, tpl, kn, off, cols, 3.0f);
+  struct ttile_desc d = {.kernel = KERNEL(SEND), .kn = kn, .ntok = ntok, .tpl = tpl, .off_a = off, .cols = cols,
+                         .row0 = row0};
+  uint64_t nb = ttile_send_beats(&d), cap = nb + 3;
+  uint32_t *h[2], (*sl[2])[P];
+  for (int i = 0; i < 2; i++) {
+    h[i] = calloc(cap, sizeof *h[i]), sl[i] = calloc(cap, sizeof *sl[i]);
+    assert_true(h[i] && sl[i]);
+  }
+  struct ttile_state *cm = malloc(sizeof *cm), *rt = malloc(sizeof *rt);
+  assert_true(cm && rt);
+  memcpy(cm, ts, sizeof *cm), memcpy(rt, ts, sizeof *rt);
+  struct ttile_outstream oc = {h[0], sl[0], (uint32_t)cap, period, 0}, orl = {h[1], sl[1], (uint32_t)cap, period, 0};
+  struct ttile_counters ccm, crt;
+  char err[200] = "", what[160];
+  snprintf(what, sizeof what, "send %u rows of %u words at %u (region %u), row0 %u, sink period %u%s", ntok, cols, off,
+           kn, row0, period, junk ? ", random bits" : "");
+  int a = ttile_cm_exec_io(cm, &d, NULL, &oc, &ccm);
+  int b = ttile_rtl_exec_io(rt, &d, NULL, &orl, &crt, NULL, err, sizeof err);
+  if (b < 0) fail_msg("%s: rtl: %s", what, err);
+  if (a != b) fail_msg("%s: cmodel status %d, rtl %d", what, a, b);
+  if (memcmp(cm, ts, sizeof *cm) || memcmp(rt, ts, sizeof *rt)) fail_msg("%s: the tile's memories changed", what);
+  if (memcmp(&ccm, &crt, sizeof ccm))
+    fail_msg("%s: counters cmodel cycles %llu memory %llu backpressure %llu, rtl %llu %llu %llu", what,
+             (unsigned long long)ccm.cycles, (unsigned long long)ccm.stall_memory,
+             (unsigned long long)ccm.stall_backpressure, (unsigned long long)crt.cycles,
+             (unsigned long long)crt.stall_memory, (unsigned long long)crt.stall_backpressure);
+  if (a == 0) {
+    assert_int_equal(oc.nbeats, nb);
+    assert_int_equal(orl.nbeats, nb);
+    uint8_t *mask = malloc((size_t)ntok * cols);
+    assert_non_null(mask);
+    assert_int_equal(tsp_mask_dense(mask, ntok, cols), TSP_OK);
+    struct tsp_stream st;
+    assert_int_equal(tsp_stream_build(&st, mask, ntok, cols, P, S, 0), TSP_OK);
+    free(mask);
+    assert_int_equal(st.ngroups, nb);
+    for (uint32_t g = 0; g < nb; g++) {
+      uint32_t want_h = (st.row[g] + row0) | (uint32_t)st.flags[g] << 16;
+      if (h[0][g] != want_h || h[1][g] != want_h)
+        fail_msg("%s: beat %u header cmodel %05x rtl %05x, want %05x", what, g, h[0][g], h[1][g], want_h);
+      for (uint32_t q = 0; q < P; q++) {
+        uint32_t col = st.col[(size_t)g * P + q], r = st.row[g];
+        uint32_t want = col == TSP_EMPTY ? (uint32_t)TSP_EMPTY << 16
+                                         : col << 16 | bf16_of(ts->bank[r % L][(r / L) * kn + off + col]);
+        if (sl[0][g][q] != want || sl[1][g][q] != want)
+          fail_msg("%s: beat %u slot %u cmodel %08x rtl %08x, want %08x", what, g, q, sl[0][g][q], sl[1][g][q], want);
+      }
+    }
+    tsp_stream_free(&st);
+    uint64_t t = 0, valid = 2, bp = 0;
+    for (uint64_t bb = 0; bb < nb; bb++) {
+      t = valid > bb * period ? valid : bb * period;
+      bp += t - valid;
+      valid = t + 1;
+    }
+    assert_int_equal(ccm.cycles, t + 1);
+    assert_int_equal(ccm.busy, t + 1);
+    assert_int_equal(ccm.stall_backpressure, bp);
+    assert_int_equal(ccm.stall_memory, 2);
+    assert_int_equal(ccm.macs, 0);
+    assert_int_equal(ccm.stall_stream_starved + ccm.stall_bank_conflict, 0);
+    print_message("# %s: %llu beats, %llu cycles, %llu back-pressure\n", what, (unsigned long long)nb,
+                  (unsigned long long)ccm.cycles, (unsigned long long)bp);
+  }
+  if (rtl_out) memcpy(rtl_out, ts, sizeof *rtl_out);
+  if (beats_hdr) *beats_hdr = h[1], *beats_slot = sl[1];
+  else free(h[1]), free(sl[1]);
+  free(h[0]), free(sl[0]), free(cm), free(rt), free(ts);
+  return a;
+}
+
+static void send_kernel(void **state) {
+  (void)state;
+  assert_int_equal(send_one(1, 4, 0, 1, 0, 0, 0, NULL, NULL, NULL), 0);
+  assert_int_equal(send_one(L + 3, 3 * S + 5, 5, 2 * S + 3, 7, 0, 0, NULL, NULL, NULL), 0);
+  assert_int_equal(send_one(2 * L - 1, 2 * S, 0, 2 * S, 0, 1, 1, NULL, NULL, NULL), 0);
+  assert_int_equal(send_one(3 * L + 1, S + 3, 1, S + 1, 65535 - 3 * L, 2, 1, NULL, NULL, NULL), 0);
+  assert_int_equal(send_one(L, 2 * P + 1, 0, 2 * P + 1, 3, 9, 0, NULL, NULL, NULL), 0);
+  /* More rows than the accumulators: send keeps no per-row state. */
+  assert_int_equal(send_one((TESSERA_CFG_ACC_DEPTH + 1) * L, 2, 1, 1, 0, 0, 0, NULL, NULL, NULL), 0);
+
+  /* Refused: no sink (code 2, as on the chip's tiles), no columns, columns past the region, rows
+   * past the header's 16 bits (code 3); a sink too small for the run (-1). */
+  struct ttile_state *ts = state_new();
+  struct ttile_desc d = {.kernel = KERNEL(SEND), .kn = 9, .ntok = L, .tpl = 1, .off_a = 2, .cols = 7};
+  assert_int_equal(compare(ts, &d, "send without a sink"), 2);
+  assert_int_equal(send_one(L, 9, 2, 0, 0, 0, 0, NULL, NULL, NULL), 3);
+  assert_int_equal(send_one(L, 9, 3, 7, 0, 0, 0, NULL, NULL, NULL), 3);
+  assert_int_equal(send_one(L, 9, 2, 7, 65536 - L + 1, 0, 0, NULL, NULL, NULL), 3);
+  uint32_t hdr[4], slot[4][P];
+  struct ttile_outstream small = {hdr, slot, 4, 0, 0};
+  struct ttile_counters c;
+  assert_int_equal(ttile_cm_exec_io(ts, &d, NULL, &small, &c), -1);
+  free(ts);
+}
+
+/* send into attn_qk: the keys one tile holds (fwd results, say) stream out of it into the
+ * stream-in port of another, which forms Q K^T; the scores are ttile_fn_fwd's over the column-order
+ * dense stream of K's bf16 values, RTL == cmodel on the receiving tile too. */
+static void send_to_attn(void **state) {
+  (void)state;
+  const uint32_t nk = L + 5, dh = 2 * S + 3, m = L + 2, kn_s = dh + 4;
+  struct ttile_state *src = malloc(sizeof *src);
+  uint32_t *hdr;
+  uint32_t(*slot)[P];
+  assert_non_null(src);
+  assert_int_equal(send_one(nk, kn_s, 4, dh, 0, 0, 0, src, &hdr, &slot), 0);
+  struct ttile_desc sd = {.kernel = KERNEL(SEND), .kn = kn_s, .ntok = nk, .tpl = tpl_of(nk), .off_a = 4, .cols = dh};
+  uint32_t nb = (uint32_t)ttile_send_beats(&sd);
+  /* K as the sender holds it, and Q. */
+  uint32_t *k = malloc(sizeof *k * nk * dh), *q = malloc(sizeof *q * m * dh), *sc = malloc(sizeof *sc * m * nk);
+  uint16_t *kv = malloc(sizeof *kv * nb * P);
+  assert_true(k && q && sc && kv);
+  for (uint32_t r = 0; r < nk; r++)
+    for (uint32_t j = 0; j < dh; j++) k[(size_t)r * dh + j] = src->bank[r % L][(r / L) * kn_s + 4 + j];
+  struct ttile_state *dst = state_new();
+  uint32_t kn = dh + nk;
+  for (uint32_t r = 0; r < m; r++)
+    for (uint32_t j = 0; j < dh; j++) q[(size_t)r * dh + j] = dst->bank[r % L][(r / L) * kn + j] = rnd_f(2.0f);
+  struct ttile_instream in = {hdr, (const uint32_t(*)[P])slot, nb, 3};
+  struct ttile_desc d = {.kernel = KERNEL(ATTN_QK), .k = dh, .kn = kn, .ntok = m, .tpl = tpl_of(m), .ngroups = nb};
+  struct ttile_state *out = malloc(sizeof *out);
+  assert_non_null(out);
+  assert_int_equal(compare_stream(dst, &d, &in, out, NULL, "attn_qk fed by send"), 0);
+  uint8_t *mask = malloc((size_t)nk * dh);
+  assert_non_null(mask);
+  assert_int_equal(tsp_mask_dense(mask, nk, dh), TSP_OK);
+  struct tsp_stream st;
+  assert_int_equal(tsp_stream_build(&st, mask, nk, dh, P, S, 0), TSP_OK);
+  for (uint32_t g = 0; g < st.ngroups; g++)
+    for (uint32_t a = 0; a < P; a++) {
+      uint32_t sr = st.src[(size_t)g * P + a];
+      kv[(size_t)g * P + a] = sr == UINT32_MAX ? 0 : bf16_of(k[sr]);
+    }
+  ttile_fn_fwd(&st, kv, q, m, sc);
+  for (uint32_t r = 0; r < m; r++)
+    for (uint32_t j = 0; j < nk; j++)
+      if (out->bank[r % L][(r / L) * kn + dh + j] != sc[(size_t)r * nk + j])
+        fail_msg("attn_qk fed by send: S[%u][%u] = %08x, ttile_fn_fwd %08x", r, j,
+                 out->bank[r % L][(r / L) * kn + dh + j], sc[(size_t)r * nk + j]);
+  tsp_stream_free(&st);
+  free(mask), free(k), free(q), free(sc), free(kv), free(out), free(dst), free(src), free(hdr), free(slot);
+}
+
 int main(void) {
   if (!ttile_rtl_exec) {
     printf("1..0 # SKIP the RTL tile is not linked in\n");
@@ -488,6 +654,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(refused),
       cmocka_unit_test(attn_stream),
+      cmocka_unit_test(send_kernel),
+      cmocka_unit_test(send_to_attn),
       cmocka_unit_test(vector_kernels),
       cmocka_unit_test(causal_softmax),
       cmocka_unit_test(embed_bwd),

@@ -59,7 +59,8 @@
 #define TESSERA_TILE_KERNEL_EMBED_BWD 14u /* A (row r: table row row0 + r) += dY[t] for the k tokens t whose id is row0 + r, in token order; ids at param, dY rows at param + k (every lane a copy); an id >= s0 is code 4. */
 #define TESSERA_TILE_KERNEL_ATTN_QK 15u /* Y = X K^T as fwd (no epilogue), the groups of K (one key per row) taken from the stream-in port instead of the weight buffer (docs/tile.md, "Stream ports"); a tile without a stream source: code 2. */
 #define TESSERA_TILE_KERNEL_ATTN_PV 16u /* dX += dY V as bwd_data (A: attention output O at offset 0, dY: probabilities P at offset k), the groups of V (one value row per key) taken from the stream-in port; a tile without a stream source: code 2. */
-#define TESSERA_TILE_KERNEL_COUNT 17u
+#define TESSERA_TILE_KERNEL_SEND 17u /* Rows r < ntok of the cols words at region offset A presented on the stream-out port as a dense stream (docs/tile.md, "Stream ports"): row row0 + r, columns 0 .. cols-1, P per group in column order, values rounded to bf16; a tile without a stream sink: code 2. */
+#define TESSERA_TILE_KERNEL_COUNT 18u
 
 /* Enum dma_kind: Endpoints of a DMA transfer (fields dma.ctrl.src_kind and dst_kind). */
 #define TESSERA_DMA_KIND_DRAM 0u /* Device DRAM: address = byte address. */
