@@ -15,6 +15,7 @@
 #include "tessera.h"
 #include "tessera/gen/hwcfg.h"
 #include "tessera/npy.h"
+#include "tessera/numerics.h"
 #include "tessera/ref64.h"
 #include "tessera/ref64_nn.h"
 #include "tessera/sparse.h"
@@ -63,6 +64,12 @@ static void help(FILE *f) {
           "                                 [--seed S] [--json]\n"
           "  --m, --k, --n     queries, head dimension, keys (default 64 each); k + n must fit a lane bank\n"
           "  --period N        the source presents a beat every N cycles (default 0: always valid)\n"
+          "Rows of X [m][n] (random fp32) out of the tile's stream-out port as the dense stream of their bf16 values,\n"
+          "one group of P columns per beat (RTL == cmodel, cycles included; beats == the stream builder's; float64):\n"
+          "  tessera kernel send [--m M] [--n N] [--period N] [--backend rtl|cmodel] [--seed S] [--json] [--dump DIR]\n"
+          "  --period N        the sink takes a beat every N cycles at most (default 0: always ready); the cycles\n"
+          "                    the tile holds a beat the sink refuses are the backpressure stall\n"
+          "  --dump DIR        X.npy [m,n] and Out.npy [m,n] (the values the sink received)\n"
           "Exit status: 0 ok, 1 RTL != cmodel or rel_err above its bound, 2 bad arguments.\n",
           TESSERA_CFG_PRESET_NAME, (unsigned)TESSERA_CFG_LANES, (unsigned)TESSERA_CFG_NNZ_PER_CYCLE,
           (unsigned)TESSERA_CFG_SUB_BANKS, (unsigned)TESSERA_CFG_LANE_BANK_WORDS, MAX_M,
@@ -1062,6 +1069,177 @@ out:
   return rc;
 }
 
+
+/* --- send: rows of the banks on the tile's stream-out port (docs/tile.md, "Stream ports") ------- */
+
+/* X [m][n] (random fp32, not bf16) in passes of L x (bank / n) rows at region offset 0; each pass
+ * one send run to a sink ready for beat b from cycle b * period on. Checks: RTL == cmodel (beats and
+ * counters), the beats == the column-order dense stream of X's bf16 values (the functional model:
+ * tsp_stream_build without reordering, tnum_f32_to_bf16), and the values against float64 X (bf16's
+ * unit roundoff 2^-8 bounds the normwise error). */
+static int run_send(int argc, char **argv) {
+  uint32_t m = 128, n = 256, seed = 1, period = 0;
+  int json = 0, named = 0;
+  const char *backend = ttile_rtl_exec_io ? "rtl" : "cmodel", *dump_dir = NULL;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+    int bad = 0;
+    if (!strcmp(a, "--json")) json = 1;
+    else if (!strcmp(a, "--m")) bad = tessera_arg_u32(ME, a, val, 1, MAX_M, &m), i++;
+    else if (!strcmp(a, "--n")) bad = tessera_arg_u32(ME, a, val, 1, TSP_MAX_DIM, &n), i++;
+    else if (!strcmp(a, "--seed")) bad = tessera_arg_u32(ME, a, val, 0, UINT32_MAX, &seed), i++;
+    else if (!strcmp(a, "--period")) bad = tessera_arg_u32(ME, a, val, 0, 1000000, &period), i++;
+    else if (!strcmp(a, "--backend") && val) {
+      backend = val, i++;
+      if (strcmp(val, "rtl") && strcmp(val, "cmodel")) {
+        fprintf(stderr, ME ": --backend must be rtl or cmodel, got '%s'\n", val);
+        bad = 1;
+      }
+    } else if (!strcmp(a, "--dump") && val) {
+      dump_dir = val, i++;
+    } else if (a[0] == '-') {
+      int needs = !strcmp(a, "--backend") || !strcmp(a, "--dump");
+      fprintf(stderr, ME ": %s '%s' (see tessera kernel --help)\n",
+              needs ? "option needs a value:" : "unknown argument for send", a);
+      bad = 1;
+    } else if (named++) {
+      fprintf(stderr, ME ": one kernel at a time, got '%s' after 'send'\n", a);
+      bad = 1;
+    }
+    if (bad) return TESSERA_EXIT_USAGE;
+  }
+  const int use_rtl = !strcmp(backend, "rtl");
+  if (use_rtl && !ttile_rtl_exec_io) {
+    fprintf(stderr, ME ": --backend rtl: the RTL tile is not linked into this build (use --backend cmodel)\n");
+    return TESSERA_EXIT_USAGE;
+  }
+  const uint32_t L = TESSERA_CFG_LANES, P = TESSERA_CFG_NNZ_PER_CYCLE, bank = TESSERA_CFG_LANE_BANK_WORDS;
+  if (n > bank) {
+    fprintf(stderr, ME ": --n %u: a row must fit a lane bank (%u words)\n", n, bank);
+    return TESSERA_EXIT_USAGE;
+  }
+  if (dump_dir && !dump_dir_ok(dump_dir)) return TESSERA_EXIT_USAGE;
+  const uint32_t rows_per_pass = L * (bank / n), gpr = (n + P - 1) / P;
+  const size_t nx = (size_t)m * n, nbeats = (size_t)m * gpr;
+  float *x = malloc(sizeof *x * nx), *got = malloc(sizeof *got * nx);
+  double *ref = malloc(sizeof *ref * nx);
+  uint32_t *hdr = malloc(sizeof *hdr * (nbeats + 2)), *hdr_rt = malloc(sizeof *hdr_rt * (nbeats + 2));
+  uint32_t(*slot)[TESSERA_CFG_NNZ_PER_CYCLE] = malloc(sizeof *slot * (nbeats + 2));
+  uint32_t(*slot_rt)[TESSERA_CFG_NNZ_PER_CYCLE] = malloc(sizeof *slot_rt * (nbeats + 2));
+  struct ttile_state *ts = malloc(sizeof *ts), *tr = malloc(sizeof *tr);
+  uint8_t *mask = malloc(nx);
+  struct tsp_stream st;
+  memset(&st, 0, sizeof st);
+  int rc = TESSERA_EXIT_FAIL;
+  if (!x || !got || !ref || !hdr || !hdr_rt || !slot || !slot_rt || !ts || !tr || !mask) {
+    fprintf(stderr, ME ": out of memory\n");
+    goto out;
+  }
+  uint64_t rs = (uint64_t)seed * 0x9e3779b97f4a7c15ull + 11;
+  for (size_t a = 0; a < nx; a++) {
+    rs ^= rs << 13, rs ^= rs >> 7, rs ^= rs << 17;
+    x[a] = (float)((double)(rs >> 11) / 9007199254740992.0 * 4.0 - 2.0);
+    ref[a] = x[a];
+  }
+  struct ttile_counters cm = {0}, crt = {0};
+  uint32_t runs = 0;
+  size_t diffs = 0;
+  char terr[200] = "";
+  double t0 = now_s();
+  for (uint32_t base = 0; base < m; base += rows_per_pass, runs++) {
+    uint32_t ntok = m - base < rows_per_pass ? m - base : rows_per_pass;
+    memset(ts, 0, sizeof *ts);
+    for (uint32_t r = 0; r < ntok; r++)
+      for (uint32_t c = 0; c < n; c++) ts->bank[r % L][(size_t)(r / L) * n + c] = f2u(x[(size_t)(base + r) * n + c]);
+    struct ttile_desc d = {.kernel = TESSERA_TILE_KERNEL_SEND, .kn = n, .ntok = ntok, .tpl = (ntok + L - 1) / L,
+                           .cols = n, .row0 = base};
+    size_t b0 = (size_t)base * gpr, nb = (size_t)ntok * gpr;
+    struct ttile_outstream o = {hdr + b0, slot + b0, (uint32_t)nb, period, 0};
+    struct ttile_counters c;
+    int s = ttile_cm_exec_io(ts, &d, NULL, &o, &c);
+    if (s || o.nbeats != nb) {
+      fprintf(stderr, ME ": send on the tile's cmodel: status %d\n", s);
+      goto out;
+    }
+    cm.cycles += c.cycles, cm.busy += c.busy, cm.stall_backpressure += c.stall_backpressure;
+    cm.stall_memory += c.stall_memory;
+    if (use_rtl) {
+      memcpy(tr, ts, sizeof *tr);
+      struct ttile_outstream orl = {hdr_rt + b0, slot_rt + b0, (uint32_t)nb, period, 0};
+      s = ttile_rtl_exec_io(tr, &d, NULL, &orl, &c, NULL, terr, sizeof terr);
+      if (s) {
+        fprintf(stderr, ME ": send on the RTL tile: %s\n", s < 0 ? terr : "refused");
+        goto out;
+      }
+      crt.cycles += c.cycles, crt.busy += c.busy, crt.stall_backpressure += c.stall_backpressure;
+      crt.stall_memory += c.stall_memory, crt.stall_bank_conflict += c.stall_bank_conflict;
+      crt.stall_stream_starved += c.stall_stream_starved, crt.macs += c.macs;
+      diffs += orl.nbeats != nb;
+      for (size_t b = b0; b < b0 + nb; b++) diffs += hdr[b] != hdr_rt[b] || memcmp(slot[b], slot_rt[b], sizeof slot[b]);
+    }
+  }
+  double wall = now_s() - t0;
+  /* The functional model: X's column-order dense stream with bf16 values. */
+  if (tsp_mask_dense(mask, m, n) != TSP_OK || tsp_stream_build(&st, mask, m, n, P, TESSERA_CFG_SUB_BANKS, 0) != TSP_OK ||
+      st.ngroups != nbeats) {
+    fprintf(stderr, ME ": cannot build the dense stream of %u x %u\n", m, n);
+    goto out;
+  }
+  size_t fn_diffs = 0;
+  for (uint32_t g = 0; g < st.ngroups; g++) {
+    fn_diffs += hdr[g] != ((uint32_t)st.row[g] | (uint32_t)st.flags[g] << 16);
+    for (uint32_t q = 0; q < P; q++) {
+      uint32_t src = st.src[(size_t)g * P + q];
+      uint32_t want = src == UINT32_MAX ? (uint32_t)TSP_EMPTY << 16
+                                        : (uint32_t)st.col[(size_t)g * P + q] << 16 | tnum_f32_to_bf16(f2u(x[src]));
+      fn_diffs += slot[g][q] != want;
+      if (src != UINT32_MAX) got[src] = u2f((slot[g][q] & 0xffffu) << 16);
+    }
+  }
+  double rel_err = ref64_rel_err(got, ref, nx), bound = 1.0 / 256;
+  const int err_ok = rel_err <= bound;
+  const int bitexact = !fn_diffs && (!use_rtl || (!diffs && cm.cycles == crt.cycles &&
+                                                  cm.stall_backpressure == crt.stall_backpressure &&
+                                                  cm.stall_memory == crt.stall_memory && !crt.macs &&
+                                                  !crt.stall_bank_conflict && !crt.stall_stream_starved));
+  const struct ttile_counters *c = use_rtl ? &crt : &cm;
+  const double peak = (double)L * P, bpc = c->cycles ? (double)nbeats / (double)c->cycles : 0.0;
+  if (json) {
+    printf("{\"kernel\": \"send\", \"shape\": {\"m\": %u, \"n\": %u}, \"backend\": \"%s\", \"seed\": %u, "
+           "\"period\": %u, \"runs\": %u, \"beats\": %zu, \"beats_per_cycle\": %.6f, \"cycles\": %" PRIu64
+           ", \"cmodel_cycles\": %" PRIu64 ", \"macs\": 0, \"peak_macs_per_cycle\": %.0f, \"utilization\": 0, "
+           "\"stalls\": {\"bank_conflict\": %" PRIu64 ", \"stream_starved\": %" PRIu64 ", \"backpressure\": %" PRIu64
+           ", \"memory\": %" PRIu64 "}, \"bitexact\": %s, \"rel_err\": %.6e, \"rel_err_bound\": %.6e, "
+           "\"wall_s\": %.6f}\n",
+           m, n, use_rtl ? "rtl" : "cmodel", seed, period, runs, nbeats, bpc, c->cycles, cm.cycles, peak,
+           c->stall_bank_conflict, c->stall_stream_starved, c->stall_backpressure, c->stall_memory,
+           bitexact ? "true" : "false", rel_err, bound, wall);
+  } else {
+    char pace[64] = "always ready";
+    if (period) snprintf(pace, sizeof pace, "ready for a beat every %u cycles", period);
+    printf("send m=%u n=%u (rows of X out of the stream-out port as groups of %u), backend %s, the sink %s, %u run%s\n",
+           m, n, P, use_rtl ? "rtl" : "cmodel", pace, runs, runs == 1 ? "" : "s");
+    printf("  cycles        %" PRIu64 " (cmodel %" PRIu64 ") for %zu beats, %.3f beats per cycle\n", c->cycles,
+           cm.cycles, nbeats, bpc);
+    printf("  stalls        backpressure %" PRIu64 ", memory %" PRIu64 ", stream starved %" PRIu64
+           ", bank conflict %" PRIu64 "\n",
+           c->stall_backpressure, c->stall_memory, c->stall_stream_starved, c->stall_bank_conflict);
+    printf("  bitexact      %s (%scmodel == the dense stream of bf16(X))\n", bitexact ? "yes" : "NO",
+           use_rtl ? "rtl == cmodel, " : "");
+    printf("  rel_err       %.3e vs float64 X over %zu values (bound %.3e: bf16 rounding)%s\n", rel_err, nx, bound,
+           err_ok ? "" : "  ABOVE BOUND");
+  }
+  if (dump_dir && (dump(dump_dir, "X.npy", x, m, n) || dump(dump_dir, "Out.npy", got, m, n))) goto out;
+  if (!err_ok) fprintf(stderr, ME ": rel_err %.3e exceeds its bound %.3e\n", rel_err, bound);
+  if (!bitexact)
+    fprintf(stderr, ME ": send: beats differ (%zu from the functional model, %zu rtl vs cmodel)\n", fn_diffs, diffs);
+  rc = err_ok && bitexact ? TESSERA_EXIT_OK : TESSERA_EXIT_FAIL;
+out:
+  tsp_stream_free(&st);
+  free(x), free(got), free(ref), free(hdr), free(hdr_rt), free(slot), free(slot_rt), free(ts), free(tr), free(mask);
+  return rc;
+}
+
 int cmd_kernel(int argc, char **argv) {
   /* A vector kernel's name as the first positional argument: its own command line. */
   for (int i = 1; i < argc; i++) {
@@ -1075,6 +1253,7 @@ int cmd_kernel(int argc, char **argv) {
     }
     if (vk_lookup(a) >= 0) return run_vec(argc, argv);
     if (!strcmp(a, "attn_qk") || !strcmp(a, "attn_pv")) return run_attn(argc, argv);
+    if (!strcmp(a, "send")) return run_send(argc, argv);
     break;
   }
   uint32_t m = 128, k = 256, n = 256, seed = 1;

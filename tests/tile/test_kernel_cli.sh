@@ -113,6 +113,11 @@ def vdump_check(dr, kern, specs):
     elif kern == "embedding_fwd":
         for t, i in enumerate(a["ids"][0]):
             assert a["out"][t] == a["table"][int(i)], t
+    elif kern == "send":  # the values received are X's, rounded to bf16
+        for xr, orow in zip(a["X"], a["Out"]):
+            for x, o in zip(xr, orow):
+                assert struct.unpack("<I", struct.pack("<f", o))[0] & 0xffff == 0, (x, o)
+                assert abs(o - x) <= abs(x) * 2 ** -8, (x, o)
     elif kern == "embedding_bwd":
         for q, row in enumerate(a["dtable"]):
             for c, y in enumerate(row):
@@ -313,6 +318,30 @@ fi
 expect "attn_pv does not fit a bank" 2 "" "a lane bank holds" "$T" kernel attn_pv --k 4000 --n 4000
 expect "attn_qk bad --period" 2 "" "--period wants an integer" "$T" kernel attn_qk --period -1
 expect "attn_qk unknown option" 2 "" "unknown argument for attn_qk / attn_pv '--density'" "$T" kernel attn_qk --density 0.5
+# send: rows out of the stream-out port; a slow sink back-pressures the tile (every beat after the
+# second waits period - 1 cycles: (B - 2)(p - 1) + p - 3), the beats stay the same.
+P=$("$T" kernel --help | sed -nE 's/.*P=([0-9]+) nonzeros per cycle.*/\1/p' | head -1)
+SKEYS='set(j) >= {"cycles", "cmodel_cycles", "beats", "stalls", "bitexact", "rel_err", "rel_err_bound", "period", "runs"}'
+run_cmd "$T" kernel send --m 37 --n 11 --seed 3 --backend $backend --json
+if [ "$rc" -ne 0 ]; then tap_not_ok "send $backend m 37 n 11" "exit $rc: $err"; else
+  check_json "send $backend m 37 n 11: the dense stream of bf16(X), a beat a cycle" "$out" "$SKEYS" \
+    'j["bitexact"] is True' '0 < j["rel_err"] <= j["rel_err_bound"] == 2 ** -8' 'j["cycles"] == j["cmodel_cycles"]' \
+    "j[\"beats\"] == 37 * -(-11 // $P)" 'j["cycles"] == j["beats"] + 2 * j["runs"]' \
+    'j["stalls"]["backpressure"] == 0' 'j["stalls"]["memory"] == 2 * j["runs"]' 'j["macs"] == 0'
+fi
+run_cmd "$T" kernel send --m 37 --n 11 --seed 3 --period 6 --backend $backend --json
+if [ "$rc" -ne 0 ]; then tap_not_ok "send $backend a sink every 6 cycles" "exit $rc: $err"; else
+  check_json "send $backend a sink every 6 cycles: back-pressure, same beats" "$out" "$SKEYS" \
+    'j["bitexact"] is True' 'j["cycles"] == j["cmodel_cycles"]' 'j["runs"] == 1' \
+    'j["stalls"]["backpressure"] == (j["beats"] - 2) * 5 + 3' 'j["cycles"] == (j["beats"] - 1) * 6 + 1'
+fi
+run_cmd "$T" kernel send --m 20 --n 9 --dump "$tmp/send-dump" --backend $backend
+if [ "$rc" -ne 0 ]; then tap_not_ok "send --dump" "exit $rc: $err"; else
+  check_vdump "send --dump: X and the values received" "$tmp/send-dump" send X.npy:20:9 Out.npy:20:9
+fi
+expect "send: a row longer than a bank" 2 "" "must fit a lane bank" "$T" kernel send --n 5000
+expect "send: unknown option" 2 "" "unknown argument for send '--k'" "$T" kernel send --k 3
+expect "send: bad --period" 2 "" "--period wants an integer" "$T" kernel send --period x
 vk_case cross_entropy_fwd "--m 5 --v 501" "--n 5" "--n does not apply to cross_entropy_fwd"
 vk_case cross_entropy_bwd "--m 4 --v 130" "--v 0" "--v wants an integer"
 vk_case embedding_bwd "--m 40 --n 9 --v 6" "--m 70000" "--m wants an integer"
