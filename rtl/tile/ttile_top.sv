@@ -4,7 +4,8 @@
 // lane; docs/tile.md, "Vector unit") for fwd's epilogue and the vector kernels.
 // attn_qk and attn_pv are fwd and bwd_data with their groups taken from the stream-in port instead
 // of the weight buffer (docs/tile.md, "Stream ports"): a beat per group, waiting (StWait,
-// stream-starved) while the source has none.
+// stream-starved) while the source has none. send (StSend) puts rows of the banks on the
+// stream-out port in the same group format, holding a beat the sink does not take (back-pressure).
 //
 // Structure: the sequencer/streamer (this module), the weight buffer (ttile_wbuf), the gradient
 // buffer (ttile_gbuf), S sub-banks of L-lane-wide words (ttile_subbank: lane l's bank is lane l of
@@ -1947,7 +1948,8 @@ module ttile_top #(
   // busy: every cycle out of StIdle. Stalls, one cause each: StLoad (first group not yet read) is
   // stream-starved; an issuing subgroup after a group's first is a bank conflict; a run cycle that
   // issues nothing (hold cycles past the fullest lane's tokens, a bwd_weight window waiting for
-  // the cross-lane tree or padding the last window) and the drain are memory.
+  // the cross-lane tree or padding the last window) and the drain are memory. send: a cycle
+  // whose beat the sink refuses is back-pressure, a cycle without a beat (filling) memory.
   logic [15:0]   lanes_on, tok_left;
   logic [Rw-1:0] nact;
   logic [63:0]   busy_q, macs_q, conflict_q, starved_q, memory_q, bp_q;
