@@ -78,3 +78,20 @@ if [ "$backend" = rtl ]; then
 else
   awk -v cw="$cm_wall" 'BEGIN { printf "simulation speed: cmodel %.3f s for all 15 jobs (wall); rtl not linked, no rtl figures\n", cw }'
 fi
+echo
+# The stream ports: attention with K on the stream-in port (a source with a beat every `period`
+# cycles: starved cycles), and send (rows of 256 words out to a sink taking a beat every `period`
+# cycles: back-pressure). Figures only.
+echo "stream ports (backend $backend):"
+printf "%-34s %7s %10s %8s %8s %14s\n" job period cycles starved "back-pr" "beats/cycle"
+for job in "attn_qk --m 128 --k 64 --n 128:0" "attn_qk --m 128 --k 64 --n 128:20" "send --m 128 --n 256:0" \
+           "send --m 128 --n 256:2" "send --m 128 --n 256:4"; do
+  args=${job%%:*} period=${job##*:}
+  if ! js=$("$T" kernel $args --period "$period" --seed $SEED --json); then
+    echo "bench-tile: tessera kernel $args --period $period failed" >&2
+    exit 1
+  fi
+  bpc=$(field "$js" beats_per_cycle)
+  printf "%-34s %7s %10s %8s %8s %14s\n" "$args" "$period" "$(field "$js" cycles)" "$(field "$js" stream_starved)" \
+    "$(field "$js" backpressure)" "${bpc:--}"
+done
