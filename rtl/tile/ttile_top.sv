@@ -1762,6 +1762,12 @@ module ttile_top #(
   assign sd_fin    = sd_take && !rd_v_q && !sd_more_q;
   assign sd_addr   = sd_base_q + sd_c_q;
 
+  // The sub-banks' read words, sub-bank s lane l at s * Lanes + l (L and S are powers of two).
+  logic [31:0] sd_rw [S*Lanes];
+  for (genvar i = 0; i < S * Lanes; i++) begin : g_sd_rw
+    assign sd_rw[i] = rdata[32*i +: 32];
+  end
+
   always_comb begin
     so_slots_d = '0;
     sd_sb      = '0;
@@ -1770,14 +1776,7 @@ module ttile_top #(
     for (int q = 0; q < P; q++) begin
       sd_sb   = rd_sb_q + Sw'(q);
       sd_col  = rd_c_q + (Aw+1)'(q);
-      sd_word = '0;
-      for (int sb = 0; sb < S; sb++) begin
-        for (int l = 0; l < Lanes; l++) begin
-          if (sd_sb == Sw'(sb) && rd_lane_q == Lw'(l)) begin
-            sd_word = rdata[32*(sb*Lanes+l) +: 32];
-          end
-        end
-      end
+      sd_word = sd_rw[{sd_sb, rd_lane_q}];
       so_slots_d[32*q +: 32] = (sd_col < vcols_q) ? {16'(sd_col), to_bf16(sd_word)} : {16'hffff, 16'h0000};
     end
   end
