@@ -245,10 +245,12 @@ if [ "$backend" = rtl ]; then
   done
 fi
 
-# A waveform of the RTL run; an unwritable one is a failed run (exit 1), not a crash.
+# A waveform of the RTL run, an FST file: it starts with FST's header block (tag 0, then the
+# section length 329, big endian); an unwritable one is a failed run (exit 1), not a crash.
+fst_ok() { [ -s "$1" ] && [ "$(od -An -tx1 -N9 "$1" | tr -d ' \n')" = 000000000000000149 ]; }
 if [ "$backend" = rtl ]; then
   expect "--trace writes a waveform" 0 "bitexact +yes" "" "$T" kernel fwd --m 5 --k 8 --n 8 --trace "$tmp/k.fst"
-  [ -s "$tmp/k.fst" ] && tap_ok "waveform file is not empty" || tap_not_ok "waveform file is not empty" "$tmp/k.fst"
+  fst_ok "$tmp/k.fst" && tap_ok "waveform file is an FST file" || tap_not_ok "waveform file is an FST file" "$tmp/k.fst"
   expect "unwritable trace" 1 "" "rtl: .*cannot open" "$T" kernel fwd --m 5 --k 8 --n 8 --trace /nonexistent/dir/k.fst
 fi
 
@@ -383,9 +385,7 @@ expect "attn --trace on the cmodel" 2 "" "--trace needs the rtl backend" "$T" ke
   --backend cmodel --trace "$tmp/a.fst"
 expect "vector --trace on the cmodel" 2 "" "--trace needs the rtl backend" "$T" kernel gelu_fwd --m 2 --n 4 \
   --trace "$tmp/v.fst"
-# --trace on the rtl backend: one FST file per tile run (run 0 in FILE.fst, run i in FILE.<i>.fst),
-# each starting with FST's header block (tag 0, section length 329).
-fst_ok() { [ -s "$1" ] && [ "$(od -An -tx1 -N9 "$1" | tr -d ' \n')" = 000000000000000149 ]; }
+# --trace on the rtl backend: one FST file per tile run (run 0 in FILE.fst, run i in FILE.<i>.fst).
 if [ "$backend" = rtl ]; then
   expect "attn_qk --trace writes a waveform" 0 "bitexact +yes" "" "$T" kernel attn_qk --m 20 --k 12 --n 9 \
     --trace "$tmp/aqk.fst"
@@ -395,18 +395,20 @@ if [ "$backend" = rtl ]; then
     --trace "$tmp/gelu.fst"
   fst_ok "$tmp/gelu.fst" && tap_ok "gelu_fwd waveform: an FST file" || tap_not_ok "gelu_fwd waveform: an FST file" \
     "$(ls -l "$tmp"/gelu*)"
-  # Several runs: 1100 rows of a 4-word region take 2 passes (default preset) or 5 (small).
+  # Several runs: 1100 rows of a 4-word region take 2 passes (default preset) or 5 (small); a name
+  # without .fst gets .<i> appended (softmax_fwd's "wave": wave, wave.1, ...).
   for kern in attn_pv softmax_fwd; do
-    args="--m 1100 --k 2 --n 2"; [ $kern = softmax_fwd ] && args="--m 1100 --n 2 --backend rtl"
-    run_cmd "$T" kernel $kern $args --json --trace "$tmp/multi-$kern.fst"
+    args="--m 1100 --k 2 --n 2" stem=$tmp/multi-$kern ext=.fst
+    [ $kern = softmax_fwd ] && args="--m 1100 --n 2 --backend rtl" stem=$tmp/wave ext=
+    run_cmd "$T" kernel $kern $args --json --trace "$stem$ext"
     nrun=$(sed -nE 's/.*"(runs|passes)": ([0-9]+).*/\2/p' <<<"$out")
     good=$([ "$rc" -eq 0 ] && [ "${nrun:-0}" -ge 2 ] && echo 1)
     for ((i = 0; i < ${nrun:-0} && good; i++)); do
-      f=$tmp/multi-$kern.fst; [ $i -gt 0 ] && f=$tmp/multi-$kern.$i.fst
+      f=$stem$ext; [ $i -gt 0 ] && f=$stem.$i$ext
       fst_ok "$f" || good=
     done
-    [ -n "$good" ] && [ ! -e "$tmp/multi-$kern.$nrun.fst" ] &&
-      tap_ok "$kern --trace over $nrun runs: FILE.fst, FILE.1.fst .. FILE.$((nrun - 1)).fst" ||
+    [ -n "$good" ] && [ ! -e "$stem.$nrun$ext" ] &&
+      tap_ok "$kern --trace over $nrun runs: one FST file per run, FILE$ext, FILE.1$ext .. FILE.$((nrun - 1))$ext" ||
       tap_not_ok "$kern --trace over several runs: one FST file per run" "exit $rc runs ${nrun:-?}: $err $(ls "$tmp")"
   done
   expect "attn unwritable trace" 1 "" "cannot open the tile or trace file /nonexistent/d/a.fst" \
