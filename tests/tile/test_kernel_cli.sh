@@ -395,11 +395,11 @@ if [ "$backend" = rtl ]; then
     --trace "$tmp/gelu.fst"
   fst_ok "$tmp/gelu.fst" && tap_ok "gelu_fwd waveform: an FST file" || tap_not_ok "gelu_fwd waveform: an FST file" \
     "$(ls -l "$tmp"/gelu*)"
-  # Several runs: 1100 rows of a 4-word region take 2 passes (default preset) or 5 (small); a name
+  # Several runs: 1030 rows of a 2-word region take 2 passes (default preset) or 5 (small); a name
   # without .fst gets .<i> appended (softmax_fwd's "wave": wave, wave.1, ...).
   for kern in attn_pv softmax_fwd; do
-    args="--m 1100 --k 2 --n 2" stem=$tmp/multi-$kern ext=.fst
-    [ $kern = softmax_fwd ] && args="--m 1100 --n 2 --backend rtl" stem=$tmp/wave ext=
+    args="--m 1030 --k 1 --n 1" stem=$tmp/multi-$kern ext=.fst
+    [ $kern = softmax_fwd ] && args="--m 1030 --n 1 --backend rtl" stem=$tmp/wave ext=
     run_cmd "$T" kernel $kern $args --json --trace "$stem$ext"
     nrun=$(sed -nE 's/.*"(runs|passes)": ([0-9]+).*/\2/p' <<<"$out")
     good=$([ "$rc" -eq 0 ] && [ "${nrun:-0}" -ge 2 ] && echo 1)
