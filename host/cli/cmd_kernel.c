@@ -47,29 +47,38 @@ static void help(FILE *f) {
           "  --backend B       rtl (runs both and compares; the default when the RTL tile is linked: %s) or cmodel\n"
           "  --seed S          seed of the mask and the inputs (default 1)\n"
           "  --json            one JSON object on stdout\n"
-          "  --dump DIR        write inputs and outputs as float32 .npy files into DIR (created if missing)\n"
-          "  --trace FILE.fst  waveform of the RTL run (rtl backend only)\n"
+          "  --dump DIR        write inputs and outputs as float32 .npy files into DIR (created if missing):\n"
+          "                    fwd X, W, Y; bwd_data dY, W, dX; bwd_weight X, dY, dW (NAME.npy)\n"
+          "  --trace FILE.fst  waveform of the RTL run (rtl backend only), every pass in the one file\n"
           "Vector-unit kernels (functional model against float64, docs/vector-kernels.md; --backend rtl also runs\n"
           "the tile's vector unit, RTL and cmodel, and checks both against the functional model bit for bit):\n"
           "  tessera kernel NAME [--m M] [--n N] [--v V] [--causal] [--step T] [--seed S] [--json] [--dump DIR]\n"
-          "                      [--backend cmodel|rtl] (rtl: not embedding_fwd, which is the DMA's gather)\n"
+          "                      [--backend cmodel|rtl] [--trace FILE.fst] (rtl: not embedding_fwd, the DMA's gather)\n"
           "  NAME              gelu_fwd, gelu_bwd, softmax_fwd, softmax_bwd (--causal: row r sees columns <= r),\n"
           "                    layernorm_fwd, layernorm_bwd, cross_entropy_fwd, cross_entropy_bwd (rows of width\n"
           "                    --v), embedding_fwd, embedding_bwd (table of --v rows of width --n), adamw (--step)\n"
           "  --m M, --n N      rows (tokens) and width (default 64 x 256; cross-entropy 32 x --v 1000)\n"
           "  --v V             vocabulary (default 1000 for cross-entropy, 50 for embedding)\n"
+          "  --dump DIR        every input and output as float32 .npy (names in docs/kernels.md)\n"
+          "  --trace FILE.fst  waveforms of the tile runs (rtl backend only): one tile per run (pass or token\n"
+          "                    chunk), run 0 in FILE.fst, run i > 0 in FILE.<i>.fst\n"
           "Attention with K (attn_qk: S = Q K^T) or V (attn_pv: O = P V) on the tile's stream-in port, one group\n"
           "per beat (RTL == cmodel, cycles included; cmodel == functional model; float64 reference):\n"
           "  tessera kernel attn_qk|attn_pv [--m M] [--k D] [--n KEYS] [--period N] [--backend rtl|cmodel]\n"
-          "                                 [--seed S] [--json]\n"
+          "                                 [--seed S] [--json] [--dump DIR] [--trace FILE.fst]\n"
           "  --m, --k, --n     queries, head dimension, keys (default 64 each); k + n must fit a lane bank\n"
           "  --period N        the source presents a beat every N cycles (default 0: always valid)\n"
+          "  --dump DIR        attn_qk Q [m,k], K [n,k] (as streamed), S [m,n]; attn_pv P [m,n], V [n,k], O [m,k]\n"
+          "  --trace FILE.fst  waveforms of the tile runs (rtl backend only; runs = passes x stream chunks):\n"
+          "                    run 0 in FILE.fst, run i > 0 in FILE.<i>.fst\n"
           "Rows of X [m][n] (random fp32) out of the tile's stream-out port as the dense stream of their bf16 values,\n"
           "one group of P columns per beat (RTL == cmodel, cycles included; beats == the stream builder's; float64):\n"
           "  tessera kernel send [--m M] [--n N] [--period N] [--backend rtl|cmodel] [--seed S] [--json] [--dump DIR]\n"
+          "                     [--trace FILE.fst]\n"
           "  --period N        the sink takes a beat every N cycles at most (default 0: always ready); the cycles\n"
           "                    the tile holds a beat the sink refuses are the backpressure stall\n"
-          "  --dump DIR        X.npy [m,n] and Out.npy [m,n] (the values the sink received)\n"
+          "  --dump DIR        X [m,n] and Out [m,n] (the values the sink received)\n"
+          "  --trace FILE.fst  waveforms of the tile runs (rtl backend only; a run per pass), named as above\n"
           "Exit status: 0 ok, 1 RTL != cmodel or rel_err above its bound, 2 bad arguments.\n",
           TESSERA_CFG_PRESET_NAME, (unsigned)TESSERA_CFG_LANES, (unsigned)TESSERA_CFG_NNZ_PER_CYCLE,
           (unsigned)TESSERA_CFG_SUB_BANKS, (unsigned)TESSERA_CFG_LANE_BANK_WORDS, MAX_M,
@@ -138,6 +147,77 @@ static int dump(const char *dir, const char *name, const float *v, uint32_t rows
   return -1;
 }
 
+/* The waveform file of tile run i of a vector or attention kernel (each run opens a tile of its
+ * own): FILE for run 0; for i > 0, FILE with ".<i>" before a final ".fst" (FILE.<i>.fst), or after
+ * FILE when it does not end in ".fst". NULL trace: NULL. err set and NULL returned when the name
+ * does not fit buf. */
+static const char *trace_run_path(const char *trace, uint32_t i, char *buf, size_t len, char *err, size_t errlen) {
+  if (!trace) return NULL;
+  size_t tl = strlen(trace), stem = tl > 4 && !strcmp(trace + tl - 4, ".fst") ? tl - 4 : tl;
+  int w = i ? snprintf(buf, len, "%.*s.%u%s", (int)stem, trace, i, trace + stem) : snprintf(buf, len, "%s", trace);
+  if (w < 0 || (size_t)w >= len) {
+    snprintf(err, errlen, "the trace file name of run %u is too long", i);
+    return NULL;
+  }
+  return buf;
+}
+
+/* The summary's line naming the waveform files of `runs` tile runs. */
+static void trace_summary(const char *trace, uint32_t runs) {
+  char last[4096], e[64];
+  if (runs <= 1) {
+    printf("  trace         %s\n", trace);
+  } else if (trace_run_path(trace, runs - 1, last, sizeof last, e, sizeof e)) {
+    printf("  trace         %u files, one per tile run: %s, then %s%s\n", runs, trace, runs > 2 ? ".. " : "", last);
+  }
+}
+
+
+/* The options the vector, attention and send commands share. */
+struct kopts {
+  uint32_t seed, period;
+  int json;
+  const char *backend, *dump_dir, *trace;
+};
+
+/* argv[*i] as one of the shared options: 1 when it was one (*i past its value), 0 when it is not
+ * (unknown options included: the caller's), -1 after a one-line message (a bad or missing value).
+ * --period only where `period` is set. --help prints the help and exits. */
+static int kopt(int argc, char **argv, int *i, struct kopts *o, int period) {
+  const char *a = argv[*i], *val = *i + 1 < argc ? argv[*i + 1] : NULL;
+  int bad = 0;
+  if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    help(stdout);
+    exit(TESSERA_EXIT_OK);
+  } else if (!strcmp(a, "--json")) {
+    o->json = 1;
+    return 1;
+  } else if (!strcmp(a, "--seed")) {
+    bad = tessera_arg_u32(ME, a, val, 0, UINT32_MAX, &o->seed);
+  } else if (period && !strcmp(a, "--period")) {
+    bad = tessera_arg_u32(ME, a, val, 0, 1000000, &o->period);
+  } else if (!strcmp(a, "--backend") || !strcmp(a, "--dump") || !strcmp(a, "--trace")) {
+    if (!val) {
+      fprintf(stderr, ME ": option needs a value: '%s' (see tessera kernel --help)\n", a);
+      return -1;
+    }
+    if (a[2] == 'b') {
+      o->backend = val;
+      if (strcmp(val, "rtl") && strcmp(val, "cmodel")) {
+        fprintf(stderr, ME ": --backend must be rtl or cmodel, got '%s'\n", val);
+        bad = 1;
+      }
+    } else if (a[2] == 'd') {
+      o->dump_dir = val;
+    } else {
+      o->trace = val;
+    }
+  } else {
+    return 0;
+  }
+  (*i)++;
+  return bad ? -1 : 1;
+}
 
 /* --- The vector-unit kernels (docs/vector-kernels.md) on the cmodel backend ---------------------
  * Random inputs from the seed, the bit-exact functional model (tvec_fn.h), the float64 reference
@@ -203,6 +283,7 @@ struct vk_tile {
   uint32_t *carry, carry_off, carry_len;
   uint32_t *out[3];       /* [m][out_len] results from region offset out_off */
   uint32_t out_off[3], out_len[3], nout;
+  const char *trace;      /* --trace: run i's waveform in trace_run_path(trace, i), or NULL */
   /* results */
   struct ttile_counters cm, rtl;
   uint32_t passes;
@@ -216,7 +297,10 @@ static int pass_both(struct vk_tile *j, struct ttile_state *a, struct ttile_stat
   const uint32_t L = TESSERA_CFG_LANES, bank = TESSERA_CFG_LANE_BANK_WORDS;
   memcpy(b, a, sizeof *a);
   struct ttile_counters ca, cb;
-  int sa = ttile_cm_exec(a, d, &ca), sb = ttile_rtl_exec(b, d, &cb, NULL, err, errlen);
+  char fst[4096];
+  const char *fp = trace_run_path(j->trace, j->passes, fst, sizeof fst, err, errlen);
+  if (j->trace && !fp) return -1;
+  int sa = ttile_cm_exec(a, d, &ca), sb = ttile_rtl_exec(b, d, &cb, fp, err, errlen);
   if (sb < 0) return -1;
   if (sa || sb) {
     snprintf(err, errlen, "the tile refused pass %u: status %d (cmodel %d)", j->passes, sb, sa);
@@ -332,34 +416,23 @@ static int emb_tile_run(struct vk_tile *j, const uint32_t *dy, const uint32_t *i
 }
 
 static int run_vec(int argc, char **argv) {
-  uint32_t m = 0, n = 0, v = 0, seed = 1, step = 1;
-  int json = 0, causal = 0, vk = -1, have_m = 0, have_n = 0, have_v = 0, have_step = 0;
-  const char *dump_dir = NULL, *backend = "cmodel";
+  uint32_t m = 0, n = 0, v = 0, step = 1;
+  int causal = 0, vk = -1, have_m = 0, have_n = 0, have_v = 0, have_step = 0;
+  struct kopts ko = {.seed = 1, .backend = "cmodel"};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-    int bad = 0;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      help(stdout);
-      return TESSERA_EXIT_OK;
-    } else if (!strcmp(a, "--json")) json = 1;
-    else if (!strcmp(a, "--causal")) causal = 1;
+    int bad = 0, k = kopt(argc, argv, &i, &ko, 0);
+    if (k) {
+      if (k < 0) return TESSERA_EXIT_USAGE;
+      continue;
+    }
+    if (!strcmp(a, "--causal")) causal = 1;
     else if (!strcmp(a, "--m")) bad = tessera_arg_u32(ME, a, val, 1, MAX_M, &m), have_m = 1, i++;
     else if (!strcmp(a, "--n")) bad = tessera_arg_u32(ME, a, val, 1, MAX_M, &n), have_n = 1, i++;
     else if (!strcmp(a, "--v")) bad = tessera_arg_u32(ME, a, val, 1, VK_MAX_ELEMS, &v), have_v = 1, i++;
     else if (!strcmp(a, "--step")) bad = tessera_arg_u32(ME, a, val, 1, 1000000, &step), have_step = 1, i++;
-    else if (!strcmp(a, "--seed")) bad = tessera_arg_u32(ME, a, val, 0, UINT32_MAX, &seed), i++;
-    else if (!strcmp(a, "--backend") && val) {
-      backend = val, i++;
-      if (strcmp(val, "rtl") && strcmp(val, "cmodel")) {
-        fprintf(stderr, ME ": --backend must be rtl or cmodel, got '%s'\n", val);
-        bad = 1;
-      }
-    } else if (!strcmp(a, "--dump") && val) {
-      dump_dir = val, i++;
-    } else if (a[0] == '-') {
-      int needs = !strcmp(a, "--backend") || !strcmp(a, "--dump");
-      fprintf(stderr, ME ": %s '%s' (see tessera kernel --help)\n",
-              needs ? "option needs a value:" : "unknown argument for a vector kernel", a);
+    else if (a[0] == '-') {
+      fprintf(stderr, ME ": unknown argument for a vector kernel '%s' (see tessera kernel --help)\n", a);
       bad = 1;
     } else if (vk >= 0) {
       fprintf(stderr, ME ": one kernel at a time, got '%s' after '%s'\n", a, vk_names[vk]);
@@ -370,6 +443,9 @@ static int run_vec(int argc, char **argv) {
     }
     if (bad) return TESSERA_EXIT_USAGE;
   }
+  const char *backend = ko.backend, *dump_dir = ko.dump_dir, *trace = ko.trace;
+  const int json = ko.json;
+  const uint32_t seed = ko.seed;
   if (vk < 0) { /* not reached: cmd_kernel calls this with a vector kernel's name */
     fprintf(stderr, ME ": no kernel named\n");
     return TESSERA_EXIT_USAGE;
@@ -400,6 +476,10 @@ static int run_vec(int argc, char **argv) {
   }
   if (use_rtl && !ttile_rtl_exec) {
     fprintf(stderr, ME ": --backend rtl: the RTL tile is not linked into this build (use --backend cmodel)\n");
+    return TESSERA_EXIT_USAGE;
+  }
+  if (trace && !use_rtl) {
+    fprintf(stderr, ME ": --trace needs the rtl backend (--backend rtl)\n");
     return TESSERA_EXIT_USAGE;
   }
   if (!have_m) m = vk == VK_CE_FWD || vk == VK_CE_BWD ? 32 : 64;
@@ -666,7 +746,7 @@ static int run_vec(int argc, char **argv) {
   double wall = now_s() - t0, wall_rtl = 0.0;
   /* The tile: operands A.. at region offsets 0, w, 2w, ..; the functional model's results are the
    * reference the RTL (and the cmodel) must equal bit for bit. */
-  struct vk_tile tj = {.m = m, .w = w, .nin = 1, .nout = 1, .in = {I0}, .out_len = {w}};
+  struct vk_tile tj = {.m = m, .w = w, .nin = 1, .nout = 1, .in = {I0}, .out_len = {w}, .trace = trace};
   tout = use_rtl ? calloc(nout + 1, 4) : NULL;
   size_t tile_diffs = 0, first_diff = 0;
   if (use_rtl) {
@@ -786,6 +866,7 @@ static int run_vec(int argc, char **argv) {
       printf("  bitexact      NO: rtl and cmodel differ (%zu bank words; cycles %" PRIu64 " vs %" PRIu64 ")\n",
              tj.state_diffs, tj.rtl.cycles, tj.cm.cycles);
     printf("  wall          rtl %.3f s, functional model %.4f s\n", wall_rtl, wall);
+    if (trace) trace_summary(trace, tj.passes);
     printf("  rel_err       %.3e vs float64 over %zu outputs (bound %.3e, docs/vector-kernels.md)%s\n", rel_err, nout,
            bound, err_ok ? "" : "  ABOVE BOUND");
   } else {
@@ -852,11 +933,12 @@ static void attn_src_free(struct attn_src *a) {
  * O = P V (O [m][d] from +0 at offset 0, P [m][keys] at offset d). K or V: keys x d, streamed.
  * Passes of up to L x min(acc_depth, bank / (d + keys)) rows; each pass streams the whole source,
  * in chunks of whole rows of at most TTILE_GROUPS groups (one run each), a beat every `period`
- * cycles. cmodel on state a; with rtl, the RTL on b (b := a at each pass), compared. out: a's
- * results (the cmodel's), [m][out_len]. */
+ * cycles. cmodel on state a; with rtl, the RTL on b (b := a at each pass), compared, run i's
+ * waveform in trace_run_path(trace, i) when trace is set. out: a's results (the cmodel's),
+ * [m][out_len]. */
 static int attn_tile_run(int pv, const struct attn_src *src, const float *in, uint32_t m, uint32_t d, uint32_t keys,
-                         uint32_t period, int rtl, uint32_t *out, struct ttile_counters *cm, struct ttile_counters *rc_rtl,
-                         size_t *diffs, uint32_t *runs, char *err, size_t errlen) {
+                         uint32_t period, int rtl, const char *trace, uint32_t *out, struct ttile_counters *cm,
+                         struct ttile_counters *rc_rtl, size_t *diffs, uint32_t *runs, char *err, size_t errlen) {
   const uint32_t L = TESSERA_CFG_LANES, bank = TESSERA_CFG_LANE_BANK_WORDS, kn = d + keys;
   uint32_t tmax = bank / kn;
   if (tmax > TESSERA_CFG_ACC_DEPTH) tmax = TESSERA_CFG_ACC_DEPTH;
@@ -906,7 +988,13 @@ static int attn_tile_run(int pv, const struct attn_src *src, const float *in, ui
       cm->stall_stream_starved += ca.stall_stream_starved, cm->stall_bank_conflict += ca.stall_bank_conflict;
       cm->stall_memory += ca.stall_memory;
       if (rtl) {
-        int sb = ttile_rtl_exec_stream(b, &dd, &is, &cb, NULL, err, errlen);
+        char fst[4096];
+        const char *fp = trace_run_path(trace, *runs, fst, sizeof fst, err, errlen);
+        if (trace && !fp) {
+          rc = -1;
+          break;
+        }
+        int sb = ttile_rtl_exec_stream(b, &dd, &is, &cb, fp, err, errlen);
         if (sb) {
           if (sb > 0) snprintf(err, errlen, "the RTL tile refused run %u: status %d", *runs, sb);
           rc = -1;
@@ -930,27 +1018,21 @@ static int attn_tile_run(int pv, const struct attn_src *src, const float *in, ui
 }
 
 static int run_attn(int argc, char **argv) {
-  uint32_t m = 64, d = 64, keys = 64, seed = 1, period = 0;
-  int json = 0, pv = -1;
-  const char *backend = ttile_rtl_exec_stream ? "rtl" : "cmodel";
+  uint32_t m = 64, d = 64, keys = 64;
+  int pv = -1;
+  struct kopts ko = {.seed = 1, .backend = ttile_rtl_exec_stream ? "rtl" : "cmodel"};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-    int bad = 0;
-    if (!strcmp(a, "--json")) json = 1;
-    else if (!strcmp(a, "--m")) bad = tessera_arg_u32(ME, a, val, 1, MAX_M, &m), i++;
+    int bad = 0, k = kopt(argc, argv, &i, &ko, 1);
+    if (k) {
+      if (k < 0) return TESSERA_EXIT_USAGE;
+      continue;
+    }
+    if (!strcmp(a, "--m")) bad = tessera_arg_u32(ME, a, val, 1, MAX_M, &m), i++;
     else if (!strcmp(a, "--k")) bad = tessera_arg_u32(ME, a, val, 1, TSP_MAX_DIM, &d), i++;
     else if (!strcmp(a, "--n")) bad = tessera_arg_u32(ME, a, val, 1, TSP_MAX_DIM, &keys), i++;
-    else if (!strcmp(a, "--seed")) bad = tessera_arg_u32(ME, a, val, 0, UINT32_MAX, &seed), i++;
-    else if (!strcmp(a, "--period")) bad = tessera_arg_u32(ME, a, val, 0, 1000000, &period), i++;
-    else if (!strcmp(a, "--backend") && val) {
-      backend = val, i++;
-      if (strcmp(val, "rtl") && strcmp(val, "cmodel")) {
-        fprintf(stderr, ME ": --backend must be rtl or cmodel, got '%s'\n", val);
-        bad = 1;
-      }
-    } else if (a[0] == '-') {
-      fprintf(stderr, ME ": %s '%s' (see tessera kernel --help)\n",
-              !strcmp(a, "--backend") ? "option needs a value:" : "unknown argument for attn_qk / attn_pv", a);
+    else if (a[0] == '-') {
+      fprintf(stderr, ME ": unknown argument for attn_qk / attn_pv '%s' (see tessera kernel --help)\n", a);
       bad = 1;
     } else if (pv >= 0) {
       fprintf(stderr, ME ": one kernel at a time, got '%s'\n", a);
@@ -960,15 +1042,23 @@ static int run_attn(int argc, char **argv) {
     }
     if (bad) return TESSERA_EXIT_USAGE;
   }
+  const char *backend = ko.backend, *dump_dir = ko.dump_dir, *trace = ko.trace;
+  const int json = ko.json;
+  const uint32_t seed = ko.seed, period = ko.period;
   const int use_rtl = !strcmp(backend, "rtl");
   if (use_rtl && !ttile_rtl_exec_stream) {
     fprintf(stderr, ME ": --backend rtl: the RTL tile is not linked into this build (use --backend cmodel)\n");
+    return TESSERA_EXIT_USAGE;
+  }
+  if (trace && !use_rtl) {
+    fprintf(stderr, ME ": --trace needs the rtl backend\n");
     return TESSERA_EXIT_USAGE;
   }
   if ((uint64_t)m * d * keys > MAX_WORK) {
     fprintf(stderr, ME ": job too large: m * k * n above 2^32\n");
     return TESSERA_EXIT_USAGE;
   }
+  if (dump_dir && !dump_dir_ok(dump_dir)) return TESSERA_EXIT_USAGE;
   const char *kn = pv ? "attn_pv" : "attn_qk";
   /* Inputs: Q [m][d] and K [keys][d]; or P [m][keys] (in [0, 1)) and V [keys][d]; bf16 values. */
   const uint32_t in_len = pv ? keys : d, out_len = pv ? d : keys;
@@ -995,7 +1085,8 @@ static int run_attn(int argc, char **argv) {
   uint32_t runs = 0;
   char terr[200] = "";
   double t0 = now_s();
-  int trc = attn_tile_run(pv, &src, in, m, d, keys, period, use_rtl, o, &cm, &crt, &diffs, &runs, terr, sizeof terr);
+  int trc =
+      attn_tile_run(pv, &src, in, m, d, keys, period, use_rtl, trace, o, &cm, &crt, &diffs, &runs, terr, sizeof terr);
   double wall = now_s() - t0;
   if (trc) {
     fprintf(stderr, ME ": %s on the tile: %s\n", kn, terr);
@@ -1057,6 +1148,24 @@ static int run_attn(int argc, char **argv) {
            pv ? "cmodel == ttile_fn_bwd_data" : "cmodel == tvec_dense_abt");
     printf("  rel_err       %.3e vs float64 over %zu outputs (bound %.3e)%s\n", rel_err, nout, bound,
            err_ok ? "" : "  ABOVE BOUND");
+    if (trace) trace_summary(trace, runs);
+  }
+  if (dump_dir) {
+    /* K or V as the stream carries it: every slot's bf16 value at its source element (the stream
+     * is dense, so every element has one). */
+    float *sv = calloc(nsrc + 1, sizeof *sv);
+    if (!sv) {
+      fprintf(stderr, ME ": out of memory\n");
+      goto out;
+    }
+    for (size_t a = 0; a < (size_t)src.st.ngroups * TESSERA_CFG_NNZ_PER_CYCLE; a++)
+      if (src.st.src[a] != UINT32_MAX) sv[src.st.src[a]] = u2f((uint32_t)src.wv[a] << 16);
+    int bad = pv ? dump(dump_dir, "P.npy", in, m, keys) || dump(dump_dir, "V.npy", sv, keys, d) ||
+                       dump(dump_dir, "O.npy", got, m, d)
+                 : dump(dump_dir, "Q.npy", in, m, d) || dump(dump_dir, "K.npy", sv, keys, d) ||
+                       dump(dump_dir, "S.npy", got, m, keys);
+    free(sv);
+    if (bad) goto out;
   }
   if (!err_ok) fprintf(stderr, ME ": rel_err %.3e exceeds its bound %.3e\n", rel_err, bound);
   if (!bitexact)
@@ -1078,29 +1187,20 @@ out:
  * tsp_stream_build without reordering, tnum_f32_to_bf16), and the values against float64 X (bf16's
  * unit roundoff 2^-8 bounds the normwise error). */
 static int run_send(int argc, char **argv) {
-  uint32_t m = 128, n = 256, seed = 1, period = 0;
-  int json = 0, named = 0;
-  const char *backend = ttile_rtl_exec_io ? "rtl" : "cmodel", *dump_dir = NULL;
+  uint32_t m = 128, n = 256;
+  int named = 0;
+  struct kopts ko = {.seed = 1, .backend = ttile_rtl_exec_io ? "rtl" : "cmodel"};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-    int bad = 0;
-    if (!strcmp(a, "--json")) json = 1;
-    else if (!strcmp(a, "--m")) bad = tessera_arg_u32(ME, a, val, 1, MAX_M, &m), i++;
+    int bad = 0, k = kopt(argc, argv, &i, &ko, 1);
+    if (k) {
+      if (k < 0) return TESSERA_EXIT_USAGE;
+      continue;
+    }
+    if (!strcmp(a, "--m")) bad = tessera_arg_u32(ME, a, val, 1, MAX_M, &m), i++;
     else if (!strcmp(a, "--n")) bad = tessera_arg_u32(ME, a, val, 1, TSP_MAX_DIM, &n), i++;
-    else if (!strcmp(a, "--seed")) bad = tessera_arg_u32(ME, a, val, 0, UINT32_MAX, &seed), i++;
-    else if (!strcmp(a, "--period")) bad = tessera_arg_u32(ME, a, val, 0, 1000000, &period), i++;
-    else if (!strcmp(a, "--backend") && val) {
-      backend = val, i++;
-      if (strcmp(val, "rtl") && strcmp(val, "cmodel")) {
-        fprintf(stderr, ME ": --backend must be rtl or cmodel, got '%s'\n", val);
-        bad = 1;
-      }
-    } else if (!strcmp(a, "--dump") && val) {
-      dump_dir = val, i++;
-    } else if (a[0] == '-') {
-      int needs = !strcmp(a, "--backend") || !strcmp(a, "--dump");
-      fprintf(stderr, ME ": %s '%s' (see tessera kernel --help)\n",
-              needs ? "option needs a value:" : "unknown argument for send", a);
+    else if (a[0] == '-') {
+      fprintf(stderr, ME ": unknown argument for send '%s' (see tessera kernel --help)\n", a);
       bad = 1;
     } else if (named++) {
       fprintf(stderr, ME ": one kernel at a time, got '%s' after 'send'\n", a);
@@ -1108,9 +1208,16 @@ static int run_send(int argc, char **argv) {
     }
     if (bad) return TESSERA_EXIT_USAGE;
   }
+  const char *backend = ko.backend, *dump_dir = ko.dump_dir, *trace = ko.trace;
+  const int json = ko.json;
+  const uint32_t seed = ko.seed, period = ko.period;
   const int use_rtl = !strcmp(backend, "rtl");
   if (use_rtl && !ttile_rtl_exec_io) {
     fprintf(stderr, ME ": --backend rtl: the RTL tile is not linked into this build (use --backend cmodel)\n");
+    return TESSERA_EXIT_USAGE;
+  }
+  if (trace && !use_rtl) {
+    fprintf(stderr, ME ": --trace needs the rtl backend\n");
     return TESSERA_EXIT_USAGE;
   }
   const uint32_t L = TESSERA_CFG_LANES, P = TESSERA_CFG_NNZ_PER_CYCLE, bank = TESSERA_CFG_LANE_BANK_WORDS;
@@ -1166,7 +1273,13 @@ static int run_send(int argc, char **argv) {
     if (use_rtl) {
       memcpy(tr, ts, sizeof *tr);
       struct ttile_outstream orl = {hdr_rt + b0, slot_rt + b0, (uint32_t)nb, period, 0};
-      s = ttile_rtl_exec_io(tr, &d, NULL, &orl, &c, NULL, terr, sizeof terr);
+      char fst[4096];
+      const char *fp = trace_run_path(trace, runs, fst, sizeof fst, terr, sizeof terr);
+      if (trace && !fp) {
+        fprintf(stderr, ME ": %s\n", terr);
+        goto out;
+      }
+      s = ttile_rtl_exec_io(tr, &d, NULL, &orl, &c, fp, terr, sizeof terr);
       if (s) {
         fprintf(stderr, ME ": send on the RTL tile: %s\n", s < 0 ? terr : "refused");
         goto out;
@@ -1228,6 +1341,7 @@ static int run_send(int argc, char **argv) {
            use_rtl ? "rtl == cmodel, " : "");
     printf("  rel_err       %.3e vs float64 X over %zu values (bound %.3e: bf16 rounding)%s\n", rel_err, nx, bound,
            err_ok ? "" : "  ABOVE BOUND");
+    if (trace) trace_summary(trace, runs);
   }
   if (dump_dir && (dump(dump_dir, "X.npy", x, m, n) || dump(dump_dir, "Out.npy", got, m, n))) goto out;
   if (!err_ok) fprintf(stderr, ME ": rel_err %.3e exceeds its bound %.3e\n", rel_err, bound);

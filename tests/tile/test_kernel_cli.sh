@@ -33,12 +33,19 @@ check_vdump() {
   printf '%s' "$1" >"$c.name"; shift
   printf '%s\n' "$@" >"$c.vdump"
 }
+# check_adump NAME DIR KERNEL M D KEYS P: attn_qk / attn_pv --dump files, bf16 inputs, the product.
+check_adump() {
+  nchecks=$((nchecks + 1))
+  local c=$tmp/check.$nchecks
+  printf '%s' "$1" >"$c.name"; shift
+  printf '%s\n' "$@" >"$c.adump"
+}
 run_checks() {
   local line
   while IFS=$'\t' read -r verdict name why; do
     if [ "$verdict" = ok ]; then tap_ok "$name"; else tap_not_ok "$name" "$why"; fi
   done < <("$PY" - "$tmp" "$nchecks" <<'PYEOF' 2>&1
-import ast, json, os, struct, sys
+import ast, json, math, os, struct, sys
 d, n = sys.argv[1], int(sys.argv[2])
 
 def load(p):
@@ -125,11 +132,48 @@ def vdump_check(dr, kern, specs):
                 s = sum(abs(a["dY"][t][c]) for t, i in enumerate(a["ids"][0]) if int(i) == q)
                 assert abs(y - r) <= 1e-6 * s, (q, c, y, r)
 
+def adump_check(dr, kern, m, dd, keys, p):
+    qk = kern == "attn_qk"
+    names = ["Q", "K", "S"] if qk else ["P", "V", "O"]
+    shapes = [(m, dd), (keys, dd), (m, keys)] if qk else [(m, keys), (keys, dd), (m, dd)]
+    assert sorted(os.listdir(dr)) == sorted(x + ".npy" for x in names), os.listdir(dr)
+    a = {}
+    for x, want in zip(names, shapes):
+        s, a[x] = load(os.path.join(dr, x + ".npy"))
+        assert s == want, (x, s, want)
+    A, B, C = (a[x] for x in names)
+    bf16 = lambda v: struct.unpack("<I", struct.pack("<f", v))[0] & 0xffff == 0
+    assert all(bf16(v) for r in A + B for v in r), "inputs not bf16"
+    # Every product of two bf16 values is exact in float32; a sum of c of them through at most
+    # c - 1 + log2 P float32 roundings (qk: the slot tree over P; pv: one chain over the keys) is
+    # within gamma_c sum |products| of the exact sum (Higham 4.2), u = 2^-24.
+    lg = max(p - 1, 0).bit_length()
+    c = dd + lg if qk else keys
+    u = 2.0 ** -24
+    gam = c * u / (1 - c * u)
+    nz = 0
+    for t in range(m):
+        for j in range(len(C[0])):
+            if qk:
+                terms = [A[t][i] * B[j][i] for i in range(dd)]
+            else:
+                terms = [A[t][i] * B[i][j] for i in range(keys)]
+            r = math.fsum(terms)
+            assert abs(C[t][j] - r) <= gam * sum(abs(x) for x in terms), (t, j, C[t][j], r)
+            nz += C[t][j] != 0
+    assert nz > len(C) * len(C[0]) // 2, "mostly zero result"
+
 for c in range(1, n + 1):
     base = os.path.join(d, "check.%d" % c)
     name = open(base + ".name").read()
     why = []
-    if os.path.exists(base + ".vdump"):
+    if os.path.exists(base + ".adump"):
+        spec = open(base + ".adump").read().split("\n")
+        try:
+            adump_check(spec[0], spec[1], *[int(x) for x in spec[2:6]])
+        except Exception as e:
+            why.append("%s: %r" % (type(e).__name__, e))
+    elif os.path.exists(base + ".vdump"):
         spec = open(base + ".vdump").read().split("\n")
         try:
             vdump_check(spec[0], spec[1], [x for x in spec[2:] if x])
@@ -166,6 +210,7 @@ PYEOF
 # Is the RTL tile linked? The default backend says.
 run_cmd "$T" kernel fwd --m 3 --k 8 --n 8 --json
 backend=$(sed -nE 's/.*"backend": "([a-z]+)".*/\1/p' <<<"$out")
+nnz_p=$(sed -nE 's/.*"p": ([0-9]+).*/\1/p' <<<"$out")
 [ -n "$backend" ] && tap_ok "default backend is reported ($backend)" || tap_not_ok "default backend is reported" "$out $err"
 
 KEYS='all(x in j for x in ("cycles","macs","peak_macs_per_cycle","utilization","stalls","bitexact","rel_err","kernel","shape","pattern","density","backend"))'
@@ -205,10 +250,12 @@ if [ "$backend" = rtl ]; then
   done
 fi
 
-# A waveform of the RTL run; an unwritable one is a failed run (exit 1), not a crash.
+# A waveform of the RTL run, an FST file: it starts with FST's header block (tag 0, then the
+# section length 329, big endian); an unwritable one is a failed run (exit 1), not a crash.
+fst_ok() { [ -s "$1" ] && [ "$(od -An -tx1 -N9 "$1" | tr -d ' \n')" = 000000000000000149 ]; }
 if [ "$backend" = rtl ]; then
   expect "--trace writes a waveform" 0 "bitexact +yes" "" "$T" kernel fwd --m 5 --k 8 --n 8 --trace "$tmp/k.fst"
-  [ -s "$tmp/k.fst" ] && tap_ok "waveform file is not empty" || tap_not_ok "waveform file is not empty" "$tmp/k.fst"
+  fst_ok "$tmp/k.fst" && tap_ok "waveform file is an FST file" || tap_not_ok "waveform file is an FST file" "$tmp/k.fst"
   expect "unwritable trace" 1 "" "rtl: .*cannot open" "$T" kernel fwd --m 5 --k 8 --n 8 --trace /nonexistent/dir/k.fst
 fi
 
@@ -315,6 +362,67 @@ if [ "$rc" -ne 0 ]; then tap_not_ok "attn_qk $backend 300 queries" "exit $rc: $e
   check_json "attn_qk $backend 300 queries: bit for bit" "$out" 'j["bitexact"] is True' \
     '0 < j["rel_err"] <= j["rel_err_bound"]' 'j["runs"] >= 1'
 fi
+# --dump: Q, K, S / P, V, O as float32 .npy, K and V as the stream carries them (bf16), S = Q K^T
+# and O = P V within their float32 bounds; on the rtl backend too (the files are the cmodel's, which
+# the run checks against the RTL).
+for kern in attn_qk attn_pv; do
+  for be in cmodel $([ "$backend" = rtl ] && echo rtl); do
+    dir=$tmp/adump-$kern-$be
+    run_cmd "$T" kernel $kern --m 20 --k 12 --n 9 --seed 6 --backend $be --json --dump "$dir"
+    if [ "$rc" -ne 0 ]; then tap_not_ok "--dump $kern $be" "exit $rc: $err"; continue; fi
+    check_adump "--dump $kern $be: three float32 .npy files of the right shapes, the product within its bound" \
+      "$dir" $kern 20 12 9 "$nnz_p"
+  done
+done
+if [ "$backend" = rtl ]; then
+  same=1
+  for f in attn_qk/Q attn_qk/K attn_qk/S attn_pv/P attn_pv/V attn_pv/O; do
+    cmp -s "$tmp/adump-${f%/*}-cmodel/${f#*/}.npy" "$tmp/adump-${f%/*}-rtl/${f#*/}.npy" || same=
+  done
+  [ -n "$same" ] && tap_ok "--dump attn: the same files on both backends" ||
+    tap_not_ok "--dump attn: the same files on both backends"
+fi
+touch "$tmp/file-attn"
+expect "attn --dump into a file" 2 "" "--dump: .*not a directory" "$T" kernel attn_qk --m 2 --k 4 --n 4 \
+  --backend cmodel --dump "$tmp/file-attn"
+expect "attn --dump without value" 2 "" "option needs a value: '--dump'" "$T" kernel attn_pv --dump
+expect "attn --trace on the cmodel" 2 "" "--trace needs the rtl backend" "$T" kernel attn_qk --m 2 --k 4 --n 4 \
+  --backend cmodel --trace "$tmp/a.fst"
+expect "vector --trace on the cmodel" 2 "" "--trace needs the rtl backend" "$T" kernel gelu_fwd --m 2 --n 4 \
+  --trace "$tmp/v.fst"
+# --trace on the rtl backend: one FST file per tile run (run 0 in FILE.fst, run i in FILE.<i>.fst).
+if [ "$backend" = rtl ]; then
+  expect "attn_qk --trace writes a waveform" 0 "bitexact +yes" "" "$T" kernel attn_qk --m 20 --k 12 --n 9 \
+    --trace "$tmp/aqk.fst"
+  fst_ok "$tmp/aqk.fst" && [ ! -e "$tmp/aqk.1.fst" ] && tap_ok "attn_qk waveform: one FST file" ||
+    tap_not_ok "attn_qk waveform: one FST file" "$(ls -l "$tmp"/aqk*)"
+  expect "gelu_fwd --trace writes a waveform" 0 "bitexact +yes" "" "$T" kernel gelu_fwd --m 6 --n 5 --backend rtl \
+    --trace "$tmp/gelu.fst"
+  fst_ok "$tmp/gelu.fst" && tap_ok "gelu_fwd waveform: an FST file" || tap_not_ok "gelu_fwd waveform: an FST file" \
+    "$(ls -l "$tmp"/gelu*)"
+  # Several runs: 1030 rows of a 2-word region take 2 passes (default preset) or 5 (small), 65 rows
+  # of 1024 words 2 or 17; a name without .fst gets .<i> appended (softmax_fwd's "wave": wave,
+  # wave.1, ...).
+  for kern in attn_pv softmax_fwd send; do
+    args="--m 1030 --k 1 --n 1" stem=$tmp/multi-$kern ext=.fst
+    [ $kern = softmax_fwd ] && args="--m 1030 --n 1 --backend rtl" stem=$tmp/wave ext=
+    [ $kern = send ] && args="--m 65 --n 1024"
+    run_cmd "$T" kernel $kern $args --json --trace "$stem$ext"
+    nrun=$(sed -nE 's/.*"(runs|passes)": ([0-9]+).*/\2/p' <<<"$out")
+    good=$([ "$rc" -eq 0 ] && [ "${nrun:-0}" -ge 2 ] && echo 1)
+    for ((i = 0; i < ${nrun:-0} && good; i++)); do
+      f=$stem$ext; [ $i -gt 0 ] && f=$stem.$i$ext
+      fst_ok "$f" || good=
+    done
+    [ -n "$good" ] && [ ! -e "$stem.$nrun$ext" ] &&
+      tap_ok "$kern --trace over $nrun runs: one FST file per run, FILE$ext, FILE.1$ext .. FILE.$((nrun - 1))$ext" ||
+      tap_not_ok "$kern --trace over several runs: one FST file per run" "exit $rc runs ${nrun:-?}: $err $(ls "$tmp")"
+  done
+  expect "attn unwritable trace" 1 "" "cannot open the tile or trace file /nonexistent/d/a.fst" \
+    "$T" kernel attn_qk --m 2 --k 4 --n 4 --trace /nonexistent/d/a.fst
+  expect "vector unwritable trace" 1 "" "cannot open the tile or trace file /nonexistent/d/v.fst" \
+    "$T" kernel gelu_fwd --m 2 --n 4 --backend rtl --trace /nonexistent/d/v.fst
+fi
 expect "attn_pv does not fit a bank" 2 "" "a lane bank holds" "$T" kernel attn_pv --k 4000 --n 4000
 expect "attn_qk bad --period" 2 "" "--period wants an integer" "$T" kernel attn_qk --period -1
 expect "attn_qk unknown option" 2 "" "unknown argument for attn_qk / attn_pv '--density'" "$T" kernel attn_qk --density 0.5
@@ -391,6 +499,14 @@ vdump adamw "--m 2 --n 7" W.npy:2:7 G.npy:2:7 M.npy:2:7 V.npy:2:7 W_out.npy:2:7 
 
 # Bad arguments: one line on stderr, exit 2.
 expect "help" 0 "usage: tessera kernel" "" "$T" kernel --help
+help=$out
+# Each family (linear, vector, attention, send) describes --dump and --trace, the two run-per-file ones
+# their file names.
+[ "$(grep -c "^  --dump DIR  " <<<"$help")" -eq 4 ] && [ "$(grep -c "^  --trace FILE.fst  " <<<"$help")" -eq 4 ] &&
+  [ "$(grep -c "\[--trace FILE.fst\]" <<<"$help")" -eq 4 ] && [ "$(grep -c "FILE.<i>.fst" <<<"$help")" -eq 2 ] &&
+  tap_ok "help lists --dump and --trace for every family" ||
+  tap_not_ok "help lists --dump and --trace for every family" "$help"
+expect "attn help" 0 "usage: tessera kernel" "" "$T" kernel attn_qk --help
 expect "no kernel" 2 "" "no kernel named" "$T" kernel --m 4
 expect "unknown kernel" 2 "" "unknown kernel 'attention'" "$T" kernel attention
 expect "two kernels" 2 "" "one kernel at a time" "$T" kernel fwd bwd_data
