@@ -181,14 +181,14 @@ struct kopts {
 };
 
 /* argv[*i] as one of the shared options: 1 when it was one (*i past its value), 0 when it is not
- * (unknown options included: the caller's), -1 after a one-line message (a bad or missing value).
- * --period only where `period` is set. --help prints the help and exits. */
+ * (unknown options included: the caller's), -1 after a one-line message (a bad or missing value),
+ * 2 for --help (printed). --period only where `period` is set. */
 static int kopt(int argc, char **argv, int *i, struct kopts *o, int period) {
   const char *a = argv[*i], *val = *i + 1 < argc ? argv[*i + 1] : NULL;
   int bad = 0;
   if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
     help(stdout);
-    exit(TESSERA_EXIT_OK);
+    return 2;
   } else if (!strcmp(a, "--json")) {
     o->json = 1;
     return 1;
@@ -423,7 +423,7 @@ static int run_vec(int argc, char **argv) {
     const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
     int bad = 0, k = kopt(argc, argv, &i, &ko, 0);
     if (k) {
-      if (k < 0) return TESSERA_EXIT_USAGE;
+      if (k != 1) return k < 0 ? TESSERA_EXIT_USAGE : TESSERA_EXIT_OK;
       continue;
     }
     if (!strcmp(a, "--causal")) causal = 1;
@@ -1025,7 +1025,7 @@ static int run_attn(int argc, char **argv) {
     const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
     int bad = 0, k = kopt(argc, argv, &i, &ko, 1);
     if (k) {
-      if (k < 0) return TESSERA_EXIT_USAGE;
+      if (k != 1) return k < 0 ? TESSERA_EXIT_USAGE : TESSERA_EXIT_OK;
       continue;
     }
     if (!strcmp(a, "--m")) bad = tessera_arg_u32(ME, a, val, 1, MAX_M, &m), i++;
@@ -1194,7 +1194,7 @@ static int run_send(int argc, char **argv) {
     const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
     int bad = 0, k = kopt(argc, argv, &i, &ko, 1);
     if (k) {
-      if (k < 0) return TESSERA_EXIT_USAGE;
+      if (k != 1) return k < 0 ? TESSERA_EXIT_USAGE : TESSERA_EXIT_OK;
       continue;
     }
     if (!strcmp(a, "--m")) bad = tessera_arg_u32(ME, a, val, 1, MAX_M, &m), i++;
