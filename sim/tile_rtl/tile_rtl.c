@@ -238,7 +238,8 @@ int ttile_rtl_exec_io(struct ttile_state *st, const struct ttile_desc *d, const 
   uint64_t hold = d->tpl > 64 ? d->tpl : 64, cols = d->cols > d->kn ? d->cols : d->kn;
   uint64_t limit = (uint64_t)(ng + TSIM_TILE_WINDOW) * (P + 1) * (hold + 64) + (64 + 64 * cols) * hold + 10000;
   if (in) limit += (uint64_t)(ng + 1) * in->period; /* beats presented every `period` cycles */
-  if (out) limit += (ttile_send_beats(d) + 1) * ((uint64_t)out->period + 1); /* send: a beat per period */
+  if (out) /* send: ntok rows of ceil(cols / P) beats, a beat per period */
+    limit += ((uint64_t)(d->ntok & 0xffffu) * ((d->cols + (uint64_t)P - 1) / P) + 1) * ((uint64_t)out->period + 1);
   limit += 72 * cols * (uint64_t)(d->ntok & 0xffffu) + (uint64_t)(d->k < BANK ? d->k : BANK) * (1 + 5 * cols) * hold;
   tsim_tile_clear_counters(t);
   struct tsim_tile_source src = {in ? in->hdr : NULL, in ? &in->slot[0][0] : NULL, in ? in->nbeats : 0,
