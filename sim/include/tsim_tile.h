@@ -77,7 +77,8 @@ int tsim_tile_run(tsim_tile *t, const struct tsim_tile_desc *d, uint64_t max_cyc
  * is attached (si_en_i) for this run only. 0, or -1 as tsim_tile_run. */
 int tsim_tile_run_stream(tsim_tile *t, const struct tsim_tile_desc *d, const uint32_t *hdr, const uint32_t *slots,
                          uint32_t nbeats, uint32_t period, uint64_t max_cycles);
-/* The status code of the last run: 0, or 2 / 3 (docs/tile.md, "One descriptor run"). */
+/* The status code of the last run: 0, or 2 / 3 / 4 (docs/tile.md, "One descriptor run"; 3 also
+ * for a malformed stream, found as the run goes). */
 uint32_t tsim_tile_code(const tsim_tile *t);
 void tsim_tile_counters(const tsim_tile *t, struct tsim_tile_counters *c);
 void tsim_tile_clear_counters(tsim_tile *t);
