@@ -129,12 +129,12 @@ static struct ttile_state *state_new(uint32_t code, uint32_t ng) {
   return ts;
 }
 
-/* The descriptor. param is not used by the linear kernels without epilogue flags; at the bank's
- * end it makes ttile_rtl_exec load and read back every bank word, so a stray write anywhere in
- * the bank shows. */
-static struct ttile_desc desc_of(uint32_t code, uint32_t ng) {
-  return (struct ttile_desc){.kernel = code, .k = K, .kn = K + N, .ntok = M, .tpl = (M + L - 1) / L, .ngroups = ng,
-                             .param = BANK};
+/* The descriptor (flags: fwd's epilogue flags). param is not used by the linear kernels without
+ * epi_bias; at the bank's end (with epi_bias: the bias there) it makes ttile_rtl_exec load and
+ * read back every bank word, so a stray write anywhere in the bank shows. */
+static struct ttile_desc desc_of(uint32_t code, uint32_t flags, uint32_t ng) {
+  return (struct ttile_desc){.kernel = code | flags, .k = K, .kn = K + N, .ntok = M, .tpl = (M + L - 1) / L,
+                             .ngroups = ng, .param = flags ? BANK - N : BANK};
 }
 
 /* Whether bank word a of lane l is in the run's output operand: Y (region offsets k .. kn-1) for
@@ -181,7 +181,7 @@ static void gbuf_past_groups(const struct ttile_state *ts, const struct ttile_de
 /* One run on both models. Malformed (bad < BAD_COUNT): both return 3, the cmodel leaves the state
  * as it was, the RTL every word outside its output operand. Well-formed: both 0, every word and
  * counter equal. */
-static void run(uint32_t code, enum bad bad, uint32_t period) {
+static void run(uint32_t code, uint32_t flags, enum bad bad, uint32_t period) {
   struct strm *s = malloc(sizeof *s);
   assert_non_null(s);
   stream_new(s);
@@ -194,9 +194,11 @@ static void run(uint32_t code, enum bad bad, uint32_t period) {
     memcpy(ts->wb_hdr, s->hdr, sizeof *s->hdr * s->ng);
     memcpy(ts->wb_slot, s->slot, sizeof *s->slot * s->ng);
   }
-  struct ttile_desc d = desc_of(code, s->ng);
+  struct ttile_desc d = desc_of(code, flags, s->ng);
+  for (uint32_t l = 0; l < L && flags; l++)
+    for (uint32_t i = 0; i < N; i++) ts->bank[l][d.param + i] = rnd_f(); /* the bias */
   char what[160], err[200] = "";
-  snprintf(what, sizeof what, "kernel %u, %u groups, %s (group %u)%s", code, s->ng,
+  snprintf(what, sizeof what, "kernel %u flags %04x, %u groups, %s (group %u)%s", code, flags, s->ng,
            bad < BAD_COUNT ? bad_name[bad] : "well-formed", g, attn ? (period ? ", a beat every 3 cycles" : ", stream") : "");
   memcpy(cm, ts, sizeof *cm), memcpy(rt, ts, sizeof *rt);
   struct ttile_counters ccm, crt;
@@ -244,17 +246,22 @@ static void run(uint32_t code, enum bad bad, uint32_t period) {
 static void weight_buffer(void **state) {
   (void)state;
   for (uint32_t code = KERNEL(FWD); code <= KERNEL(BWD_WEIGHT); code++) {
-    run(code, BAD_COUNT, 0);
-    for (int b = 0; b < BAD_COUNT; b++) run(code, (enum bad)b, 0);
+    run(code, 0, BAD_COUNT, 0);
+    for (int b = 0; b < BAD_COUNT; b++) run(code, 0, (enum bad)b, 0);
   }
+  /* fwd with an epilogue: a code-3 run ends after the linear part, without the epilogue. */
+  const uint32_t epi = TESSERA_TILE_KERNEL_EPI_BIAS_MASK | TESSERA_TILE_KERNEL_EPI_GELU_MASK;
+  run(KERNEL(FWD), epi, BAD_COUNT, 0);
+  run(KERNEL(FWD), epi, BAD_COL_K, 0);
+  run(KERNEL(FWD), epi, BAD_FINAL, 0);
 }
 
 static void stream_in(void **state) {
   (void)state;
   const uint32_t codes[2] = {KERNEL(ATTN_QK), KERNEL(ATTN_PV)};
   for (int c = 0; c < 2; c++) {
-    run(codes[c], BAD_COUNT, 0);
-    for (int b = 0; b < BAD_COUNT; b++) run(codes[c], (enum bad)b, b & 1 ? 3 : 0);
+    run(codes[c], 0, BAD_COUNT, 0);
+    for (int b = 0; b < BAD_COUNT; b++) run(codes[c], 0, (enum bad)b, b & 1 ? 3 : 0);
   }
 }
 
