@@ -23,7 +23,9 @@
 // It is sampled in the cycle start_i is high while busy_o is low; start_i is ignored while busy_o
 // is high. A descriptor that docs/tile.md ("One descriptor run") refuses runs nothing: the tile is
 // busy for one cycle and code_o gives the status code (2 or 3) until the next start; xent with a
-// label outside its row stops after loading the labels (code 4), before writing anything. done_o is
+// label outside its row stops after loading the labels (code 4), before writing anything; a linear
+// or attn run whose stream is malformed writes nothing from its first malformed group on and ends
+// after its drain with code 3 (section "Stream check" below). done_o is
 // high for one cycle when every result is in the banks or the gradient buffer. Only the rows
 // r < ntok are written (per-lane write enables).
 //
@@ -284,6 +286,58 @@ module ttile_top #(
     end
   end
 
+  // --- Stream check (docs/tile.md, "One descriptor run") -------------------------------------------
+  // Every group of a linear or attn run is checked once, in stream order, in the first cycle it is
+  // the current group (weight buffer or stream-in alike; bwd_weight: in the window's first round).
+  // A group is malformed when its row is >= n = kn - k or below the previous group's row, its
+  // first flag is not "group 0 or a new row", the previous group's last flag is not "this row is a
+  // new one", it is the run's final group without its last flag, or a non-empty slot has a column
+  // >= k or the column of an earlier slot: the cases of the cmodel's stream_from_groups. The first
+  // malformed group sets sc_bad_q: from the next cycle on no bank or gradient-buffer word is
+  // written (the malformed group's own writes come 6 or more cycles after its first), the run keeps
+  // its schedule to the end of its drain and then stops through StErr with code 3 and no done_o.
+  logic [Gw:0]  sc_next_q;   // groups checked in this run: the next one to check
+  logic [15:0]  sc_prow_q;   // the row of the group checked last
+  logic         sc_plast_q;  // its last flag
+  logic         sc_bad_q;    // a malformed group seen in this run
+  logic         sc_chk, sc_bad;
+  logic [31:0]  sc_n;
+
+  always_comb begin
+    sc_chk = state_q == StRun && pos_valid && gidx_q == sc_next_q;
+    sc_n   = 32'(kn_q) - 32'(k_q);
+    sc_bad = 32'(cur_row) >= sc_n || cur_first != (gidx_q == '0 || cur_row != sc_prow_q) ||
+             (gidx_q != '0 && (cur_row < sc_prow_q || sc_plast_q != (cur_row != sc_prow_q))) ||
+             (gidx_q == ngroups_q - (Gw+1)'(1) && !cur_last);
+    for (int p = 0; p < P; p++) begin
+      if (cur_ne[p] && 32'(cur_col[16*p +: 16]) >= 32'(k_q)) begin
+        sc_bad = 1'b1;
+      end
+      for (int q = 0; q < p; q++) begin
+        if (cur_ne[p] && cur_col[16*q +: 16] == cur_col[16*p +: 16]) begin
+          sc_bad = 1'b1;
+        end
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      sc_next_q  <= '0;
+      sc_prow_q  <= '0;
+      sc_plast_q <= 1'b0;
+      sc_bad_q   <= 1'b0;
+    end else if (state_q == StIdle && start_i) begin
+      sc_next_q <= '0;
+      sc_bad_q  <= 1'b0;
+    end else if (sc_chk) begin
+      sc_next_q  <= sc_next_q + (Gw+1)'(1);
+      sc_prow_q  <= cur_row;
+      sc_plast_q <= cur_last;
+      sc_bad_q   <= sc_bad_q || sc_bad;
+    end
+  end
+
   logic [S*Lanes*32-1:0] rdata;  // sub-bank s, lane l: bits [32(s*Lanes+l)+31 : 32(s*Lanes+l)]
 
   // --- Start checks (docs/tile.md, "One descriptor run"): status code 2, 3, or 0 ----------------
@@ -379,6 +433,8 @@ module ttile_top #(
       code_q <= chk_code;
     end else if (v_abort) begin
       code_q <= 8'd4;
+    end else if (state_q == StDrain && state_d == StErr) begin
+      code_q <= 8'd3;  // a malformed stream (sc_bad_q)
     end
   end
   assign code_o = code_q;
@@ -1321,7 +1377,7 @@ module ttile_top #(
         if (!tree_busy) begin
           drain_d = drain_q - 8'd1;
           if (drain_q == 8'd1) begin
-            state_d = epi_q ? StVec : StIdle;
+            state_d = sc_bad_q ? StErr : epi_q ? StVec : StIdle;
           end
         end
       end
@@ -1703,7 +1759,7 @@ module ttile_top #(
       gb_waddr = tw_g;
       gb_wdata = '0;
       for (int p = 0; p < P; p++) begin
-        if (tw_valid && tw_p == Rw'(p)) begin
+        if (tw_valid && tw_p == Rw'(p) && !sc_bad_q) begin
           gb_we[p]             = 1'b1;
           gb_wdata[32*p +: 32] = dw_new;
         end
@@ -1912,6 +1968,9 @@ module ttile_top #(
         waddr = x_addr[Aw-1:Sw];
         wdata = v_st;
         wmask = x_on;
+      end
+      if (busy_o && sc_bad_q) begin
+        we = 1'b0;  // a malformed stream: the run writes nothing more
       end
     end
 

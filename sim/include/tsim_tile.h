@@ -101,7 +101,8 @@ struct tsim_tile_sink {
  * port's enable is then low). 0, or -1 as tsim_tile_run. */
 int tsim_tile_run_ports(tsim_tile *t, const struct tsim_tile_desc *d, const struct tsim_tile_source *src,
                         struct tsim_tile_sink *snk, uint64_t max_cycles);
-/* The status code of the last run: 0, or 2 / 3 (docs/tile.md, "One descriptor run"). */
+/* The status code of the last run: 0, or 2 / 3 / 4 (docs/tile.md, "One descriptor run"; 3 also
+ * for a malformed stream, found as the run goes). */
 uint32_t tsim_tile_code(const tsim_tile *t);
 void tsim_tile_counters(const tsim_tile *t, struct tsim_tile_counters *c);
 void tsim_tile_clear_counters(tsim_tile *t);

@@ -67,8 +67,9 @@ struct ttile_outstream {
 uint64_t ttile_send_beats(const struct ttile_desc *d);
 
 /* Run one descriptor. Returns 0, or the tile.status.code the RTL reports for it (2 unknown kernel,
- * 3 operands outside the bank or weight buffer or an inconsistent shape, 4 a label outside its row;
- * docs/tile.md, "One descriptor run", lists every case): nothing is written then; ctr->cycles and
+ * 3 operands outside the bank or weight buffer or an inconsistent shape, or a malformed stream of
+ * groups, 4 a label outside its row; docs/tile.md, "One descriptor run", lists every case): nothing
+ * is written then; ctr->cycles and
  * ctr->busy are 1 and the other counters 0 (code 4: the cycles of loading and checking the labels,
  * 2 max(tpl, 9) + 2). Otherwise state holds the results (rows r < ntok only) and *ctr the run's
  * counters (cycles = busy = the cycles the tile is busy with this run; the vector
@@ -89,9 +90,13 @@ int ttile_cm_exec_io(struct ttile_state *st, const struct ttile_desc *d, const s
 /* The same run on the Verilated tile (sim/tile_rtl/tile_rtl.c; weak: NULL when not linked in):
  * bank words 0 .. max(tpl * kn, the param vector's end) - 1 of every lane and weight- and
  * gradient-buffer entries 0 .. ngroups-1 are loaded by backdoor, the descriptor runs, the same
- * words are read back. Returns what ttile_cm_exec returns for the descriptor (the RTL does not
- * check the stream: code 3 for a malformed stream is the cmodel's alone), with the tile's
+ * words are read back. Returns what ttile_cm_exec returns for the descriptor, with the tile's
  * counters; -1 with a one-line reason in err when the tile cannot be opened or does not finish.
+ * A malformed stream is code 3 on both, but they agree on the code only: the tile finds it as the
+ * run goes, runs its schedule to the end (its cycles, not ttile_cm_exec's 1) and stops writing at
+ * the first malformed group, so its output operand (fwd, attn_qk: Y; bwd_data, attn_pv: dX;
+ * bwd_weight: the run's gradient-buffer entries) is undefined, while every other word is as
+ * before, as on the cmodel, which writes nothing.
  * fst_path: NULL, or a waveform file. */
 int ttile_rtl_exec(struct ttile_state *st, const struct ttile_desc *d, struct ttile_counters *ctr, const char *fst_path,
                    char *err, size_t errlen) __attribute__((weak));

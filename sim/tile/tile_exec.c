@@ -142,8 +142,10 @@ static int shape_ok(const struct ttile_desc *d, uint32_t code) {
 
 /* The stream held in weight-buffer entries 0 .. ngroups-1 for W of n = kn - k rows and k columns;
  * TEX_RANGE when it is not one (rows out of range or order, first/last flags that do not match the
- * rows, a column outside k or twice in a group): the RTL does not check the stream, so this is the
- * cmodel refusing what the hardware would compute garbage from. */
+ * rows, a column outside k or twice in a group). The RTL checks the same cases group by group as
+ * the run goes and ends with code 3 too (docs/tile.md, "One descriptor run"), having possibly
+ * written its output operand; the cmodel refuses the run before writing anything, so the two agree
+ * on the code only. */
 static int stream_from_groups(const uint32_t *hdr, const uint32_t (*slots)[P], const struct ttile_desc *d,
                               struct tsp_stream *st, uint16_t **wv, uint64_t *nnz) {
   uint32_t ng = d->ngroups, n = d->kn - d->k;

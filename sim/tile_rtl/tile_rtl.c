@@ -33,7 +33,8 @@ __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, 
 }
 
 /* The stream's structure: rows ascending with first/last flags on their first/last group,
- * columns inside the matrix. */
+ * columns inside the matrix and distinct within a group (what the tile checks, docs/tile.md "One
+ * descriptor run"). */
 static int check_stream(const struct tsp_stream *st, char *err, size_t errlen) {
   for (uint32_t g = 0; g < st->ngroups; g++) {
     int first = g == 0 || st->row[g] != st->row[g - 1];
@@ -46,6 +47,9 @@ static int check_stream(const struct tsp_stream *st, char *err, size_t errlen) {
       uint16_t j = st->col[(size_t)g * P + a];
       if (j != TSP_EMPTY && j >= st->k)
         return fail(err, errlen, "bad stream: group %u slot %u has column %u (k = %u)", g, a, j, st->k);
+      for (uint32_t b = 0; b < a && j != TSP_EMPTY; b++)
+        if (st->col[(size_t)g * P + b] == j)
+          return fail(err, errlen, "bad stream: group %u has column %u in slots %u and %u", g, j, b, a);
     }
   }
   return 0;
@@ -140,6 +144,9 @@ int ttile_rtl_run(const struct ttile_job *job, struct ttile_counters *ctr, const
       if (tsim_tile_run(t, &desc, limit)) {
         rc = fail(err, errlen, "tile rtl: the tile did not finish within %llu cycles (pass at token %u)",
                   (unsigned long long)limit, base);
+      } else if (tsim_tile_code(t)) {
+        rc = fail(err, errlen, "tile rtl: the tile ended a run with status code %u (pass at token %u)", tsim_tile_code(t),
+                  base);
       }
       /* dW back, for the slots that hold a nonzero (the others keep the job's values). */
       for (uint32_t g = cut[c]; g < cut[c + 1] && !rc && job->kernel == TTILE_BWD_WEIGHT; g++) {
