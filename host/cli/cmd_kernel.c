@@ -1181,6 +1181,10 @@ out:
 
 /* --- send: rows of the banks on the tile's stream-out port (docs/tile.md, "Stream ports") ------- */
 
+/* X, the values received, the float64 reference and both backends' beats are held whole: about 30 bytes
+ * an element, so 2^24 elements is about 500 MB. */
+#define SEND_MAX_ELEMS (1u << 24)
+
 /* X [m][n] (random fp32, not bf16) in passes of L x (bank / n) rows at region offset 0; each pass
  * one send run to a sink ready for beat b from cycle b * period on. Checks: RTL == cmodel (beats and
  * counters), the beats == the column-order dense stream of X's bf16 values (the functional model:
@@ -1223,6 +1227,10 @@ static int run_send(int argc, char **argv) {
   const uint32_t L = TESSERA_CFG_LANES, P = TESSERA_CFG_NNZ_PER_CYCLE, bank = TESSERA_CFG_LANE_BANK_WORDS;
   if (n > bank) {
     fprintf(stderr, ME ": --n %u: a row must fit a lane bank (%u words)\n", n, bank);
+    return TESSERA_EXIT_USAGE;
+  }
+  if ((uint64_t)m * n > SEND_MAX_ELEMS) {
+    fprintf(stderr, ME ": job too large: m * n = %" PRIu64 " exceeds %u elements\n", (uint64_t)m * n, SEND_MAX_ELEMS);
     return TESSERA_EXIT_USAGE;
   }
   if (dump_dir && !dump_dir_ok(dump_dir)) return TESSERA_EXIT_USAGE;

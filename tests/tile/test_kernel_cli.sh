@@ -450,6 +450,7 @@ fi
 expect "send: a row longer than a bank" 2 "" "must fit a lane bank" "$T" kernel send --n 5000
 expect "send: unknown option" 2 "" "unknown argument for send '--k'" "$T" kernel send --k 3
 expect "send: bad --period" 2 "" "--period wants an integer" "$T" kernel send --period x
+expect "send: a job too large to hold" 2 "" "job too large" "$T" kernel send --m 65535 --n 1024
 vk_case cross_entropy_fwd "--m 5 --v 501" "--n 5" "--n does not apply to cross_entropy_fwd"
 vk_case cross_entropy_bwd "--m 4 --v 130" "--v 0" "--v wants an integer"
 vk_case embedding_bwd "--m 40 --n 9 --v 6" "--m 70000" "--m wants an integer"
