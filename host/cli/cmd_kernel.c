@@ -975,8 +975,9 @@ static int attn_tile_run(int pv, const struct attn_src *src, const float *in, ui
     for (uint32_t ch = 0; ch < nch && !rc; ch++) {
       struct ttile_desc dd = {.kernel = pv ? TESSERA_TILE_KERNEL_ATTN_PV : TESSERA_TILE_KERNEL_ATTN_QK, .k = d,
                               .kn = kn, .ntok = ntok, .tpl = tpl, .ngroups = cut[ch + 1] - cut[ch]};
-      struct ttile_instream is = {src->hdr + cut[ch], (const uint32_t(*)[TESSERA_CFG_NNZ_PER_CYCLE])(src->slot + cut[ch]),
-                                  cut[ch + 1] - cut[ch], period};
+      struct ttile_instream is = {.hdr = src->hdr + cut[ch],
+                                  .slot = (const uint32_t(*)[TESSERA_CFG_NNZ_PER_CYCLE])(src->slot + cut[ch]),
+                                  .nbeats = cut[ch + 1] - cut[ch], .period = period};
       struct ttile_counters ca, cb;
       int sa = ttile_cm_exec_stream(a, &dd, &is, &ca);
       if (sa) {
@@ -1269,7 +1270,7 @@ static int run_send(int argc, char **argv) {
     struct ttile_desc d = {.kernel = TESSERA_TILE_KERNEL_SEND, .kn = n, .ntok = ntok, .tpl = (ntok + L - 1) / L,
                            .cols = n, .row0 = base};
     size_t b0 = (size_t)base * gpr, nb = (size_t)ntok * gpr;
-    struct ttile_outstream o = {hdr + b0, slot + b0, (uint32_t)nb, period, 0};
+    struct ttile_outstream o = {.hdr = hdr + b0, .slot = slot + b0, .cap = (uint32_t)nb, .period = period};
     struct ttile_counters c;
     int s = ttile_cm_exec_io(ts, &d, NULL, &o, &c);
     if (s || o.nbeats != nb) {
@@ -1280,7 +1281,7 @@ static int run_send(int argc, char **argv) {
     cm.stall_memory += c.stall_memory;
     if (use_rtl) {
       memcpy(tr, ts, sizeof *tr);
-      struct ttile_outstream orl = {hdr_rt + b0, slot_rt + b0, (uint32_t)nb, period, 0};
+      struct ttile_outstream orl = {.hdr = hdr_rt + b0, .slot = slot_rt + b0, .cap = (uint32_t)nb, .period = period};
       char fst[4096];
       const char *fp = trace_run_path(trace, runs, fst, sizeof fst, terr, sizeof terr);
       if (trace && !fp) {

@@ -38,29 +38,43 @@ struct ttile_desc {
   uint32_t s[8];
 };
 
+/* A take time that never comes: a beat never presented (valid_at), a sink never ready (ready_at),
+ * a beat never taken (taken_at). */
+#define TTILE_NEVER UINT64_MAX
+
 /* The source on a tile's stream-in port for one run of attn_qk or attn_pv (docs/tile.md, "Stream
  * ports"): beats b = 0 .. nbeats-1, each one weight group (hdr[b] in the wb_hdr layout, slot[b] as
- * wb_slot). Beat b is presented (valid) from the run's busy cycle b * period on (cycle 0 is the
- * first busy cycle; period 0: always valid) until the tile takes it. Both models take this
- * pattern as an input, so the cycles the tile waits for a beat (stall_stream_starved) agree. */
+ * wb_slot). Busy cycle 0 is the run's first cycle. valid_at NULL: beat b is presented (valid) from
+ * busy cycle b * period on (period 0: always valid) until the tile takes it. valid_at set: beat b is
+ * presented from busy cycle valid_at[b] on, and never before beat b-1 has been taken, until the tile
+ * takes it (TTILE_NEVER: never presented); period is then unused. taken_at: NULL, or set by the run
+ * to the busy cycle in which the tile takes beat b, b < nbeats (TTILE_NEVER: not taken, as every beat
+ * from ngroups on; undefined when the run ends with a nonzero status). Both models take this pattern as an input, so the
+ * cycles the tile waits for a beat (stall_stream_starved) and the take times agree. */
 struct ttile_instream {
   const uint32_t *hdr;
   const uint32_t (*slot)[TESSERA_CFG_NNZ_PER_CYCLE];
   uint32_t nbeats;
   uint32_t period;
+  const uint64_t *valid_at;
+  uint64_t *taken_at;
 };
 
-/* The sink on a tile's stream-out port for one run of send (docs/tile.md, "Stream ports"): it is
- * ready for the tile's beat b from the run's busy cycle b * period on (period 0: always ready)
- * until it takes it; the cycles the tile holds a beat the sink is not ready for are
+/* The sink on a tile's stream-out port for one run of send (docs/tile.md, "Stream ports"):
+ * ready_at NULL: it is ready for the tile's beat b from the run's busy cycle b * period on (period 0:
+ * always ready) until it takes it; ready_at set: from busy cycle ready_at[b] on until it takes it
+ * (period unused). The cycles the tile holds a beat the sink is not ready for are
  * stall_backpressure. The run stores its beats in hdr[b] (wb_hdr layout) and slot[b] (wb_slot
- * layout), b < cap, and sets nbeats to the number it sent. */
+ * layout), b < cap, and sets nbeats to the number it sent; taken_at: NULL, or set to the busy cycle
+ * in which the sink takes beat b, b < nbeats (TTILE_NEVER for b < cap not taken). */
 struct ttile_outstream {
   uint32_t *hdr;
   uint32_t (*slot)[TESSERA_CFG_NNZ_PER_CYCLE];
   uint32_t cap;
   uint32_t period;
   uint32_t nbeats;
+  const uint64_t *ready_at;
+  uint64_t *taken_at;
 };
 
 /* Beats a send run of descriptor d presents: ntok rows of ceil(cols / P) groups. */
@@ -77,15 +91,26 @@ uint64_t ttile_send_beats(const struct ttile_desc *d);
 int ttile_cm_exec(struct ttile_state *st, const struct ttile_desc *d, struct ttile_counters *ctr);
 /* The same with a stream source attached (in may be NULL: none; attn_qk and attn_pv are then code 2,
  * as on a tile whose stream-in port is tied off). With a source, attn_qk and attn_pv read the
- * descriptor's ngroups groups from it, never the weight buffer; -1 when it has fewer beats (the
- * tile would wait for ever). */
+ * descriptor's ngroups groups from it, never the weight buffer; -1 when it has fewer beats or one of
+ * the first ngroups is never valid (TTILE_NEVER in valid_at): the tile would wait for ever. */
 int ttile_cm_exec_stream(struct ttile_state *st, const struct ttile_desc *d, const struct ttile_instream *in,
                          struct ttile_counters *ctr);
 /* The same with a source (in) and a sink (out) attached, either NULL: none. Without a sink, send is
  * code 2 (a tile whose stream-out port is tied off); with one, -1 when its cap is smaller than
- * ttile_send_beats(d). */
+ * ttile_send_beats(d) or it is never ready for one of them (TTILE_NEVER in ready_at). */
 int ttile_cm_exec_io(struct ttile_state *st, const struct ttile_desc *d, const struct ttile_instream *in,
                      struct ttile_outstream *out, struct ttile_counters *ctr);
+
+/* The take times of beats 0 .. known-1 (known <= ngroups, known <= in->nbeats) of an attn_qk or
+ * attn_pv run of descriptor d (which the caller has checked: ttile_cm_exec_io would run it) on the
+ * source `in` (valid_at or the period rule; in->taken_at unused), when only those beats exist: the
+ * run is causal, so they are the full run's take times of those beats. taken_at[b] = the busy cycle
+ * in which the tile takes beat b, TTILE_NEVER once a beat is never presented. Beat 0 is taken in
+ * the first cycle it is valid (the run waits for it in its first state, stream-starved); beat b + 1
+ * in the later of the last cycle of group b (take + its subgroups x hold) and its valid time. No
+ * stream checks; cost linear in known. 0, or -1 on bad arguments (NULL, not an attn kernel, known
+ * too large). */
+int ttile_cm_attn_takes(const struct ttile_desc *d, const struct ttile_instream *in, uint32_t known, uint64_t *taken_at);
 
 /* The same run on the Verilated tile (sim/tile_rtl/tile_rtl.c; weak: NULL when not linked in):
  * bank words 0 .. max(tpl * kn, the param vector's end) - 1 of every lane and weight- and
@@ -108,6 +133,34 @@ int ttile_rtl_exec_stream(struct ttile_state *st, const struct ttile_desc *d, co
 int ttile_rtl_exec_io(struct ttile_state *st, const struct ttile_desc *d, const struct ttile_instream *in,
                       struct ttile_outstream *out, struct ttile_counters *ctr, const char *fst_path, char *err,
                       size_t errlen) __attribute__((weak));
+
+/* Two tiles linked (docs/tile.md, "Linking two tiles"): the producer's stream-out port wired to the
+ * consumer's stream-in port. The producer (state prod) runs send (pd) with its first busy cycle at
+ * cycle 0, the consumer (cons) attn_qk or attn_pv (cd) with its first at cycle `offset` (negative:
+ * the consumer starts first). The beats that cross are stored in out (hdr, slot, cap; nbeats set;
+ * taken_at: NULL or the producer's busy cycle of each take; period and ready_at unused);
+ * in_taken_at: NULL, or the consumer's busy cycle of each take, b < cd->ngroups. codes[0], ctr[0]:
+ * the producer's status and counters, codes[1], ctr[1] the consumer's.
+ *
+ * ttile_cm_exec_link is built only from the primitives above, as the chip cmodel couples its
+ * tiles: the consumer's run on the producer's beats, each valid from its busy cycle
+ * max(0, 2 - offset) (the producer's first beat is in its output register from its busy cycle 2, a
+ * later one from the cycle after its predecessor is taken), then the producer's run on a sink ready
+ * for beat b from busy cycle (the consumer's take of b) + offset. 0, or -1: a NULL argument, the
+ * producer not send or the consumer not attn, out->cap below the send's beats, or a pair that would
+ * not finish (the producer refused while the consumer waits for beats, the consumer refused or
+ * taking fewer beats than the send has while the producer waits for it to take them, or a malformed
+ * stream of beats for the consumer, code 3 on the consumer alone).
+ * ttile_rtl_exec_link: the same on two Verilated tiles clocked together (weak: NULL when not linked
+ * in); -1 with a one-line reason in err on a bad argument or when they do not finish. fst_path:
+ * NULL, or a waveform file of the producer. */
+int ttile_cm_exec_link(struct ttile_state *prod, const struct ttile_desc *pd, struct ttile_state *cons,
+                       const struct ttile_desc *cd, int64_t offset, struct ttile_outstream *out, uint64_t *in_taken_at,
+                       int codes[2], struct ttile_counters ctr[2]);
+int ttile_rtl_exec_link(struct ttile_state *prod, const struct ttile_desc *pd, struct ttile_state *cons,
+                        const struct ttile_desc *cd, int64_t offset, struct ttile_outstream *out, uint64_t *in_taken_at,
+                        int codes[2], struct ttile_counters ctr[2], const char *fst_path, char *err, size_t errlen)
+    __attribute__((weak));
 
 #ifdef __cplusplus
 }

@@ -191,20 +191,9 @@ void ttile_cm_run_cost(const struct tsp_stream *st, enum ttile_kernel kernel, ui
   c->stall_memory += memory;
 }
 
-uint64_t ttile_cm_stream_wait(const struct tsp_stream *st, enum ttile_kernel kernel, uint32_t ng, uint64_t dmax,
-                              uint32_t period) {
-  /* Beat 0 is taken in the run's first cycle (t = 0, StLoad). Group g runs for dur cycles after its
-   * take at a; its last cycle a + dur is when the tile is ready for beat g + 1, taken at
-   * max(a + dur, (g + 1) period); the cycles in between are StWait. */
-  uint64_t hold = dmax > min_hold(kernel) ? dmax : min_hold(kernel), a = 0, wait = 0;
-  if (!period) return 0;
-  for (uint32_t g = 0; g + 1 < ng; g++) {
-    uint64_t dur = (1 + extra_subgroups(st, g, kernel == TTILE_BWD_DATA && (st->flags[g] & TSP_FIRST))) * hold;
-    uint64_t ready = a + dur, avail = (uint64_t)(g + 1) * period;
-    a = avail > ready ? avail : ready;
-    wait += a - ready;
-  }
-  return wait;
+uint64_t ttile_cm_group_cycles(const struct tsp_stream *st, enum ttile_kernel kernel, uint32_t g, uint64_t dmax) {
+  uint64_t hold = dmax > min_hold(kernel) ? dmax : min_hold(kernel);
+  return (1 + extra_subgroups(st, g, kernel == TTILE_BWD_DATA && (st->flags[g] & TSP_FIRST))) * hold;
 }
 
 int ttile_cm_run(const struct ttile_job *job, struct ttile_counters *ctr, char *err, size_t errlen) {

@@ -15,10 +15,10 @@
 void ttile_cm_run_cost(const struct tsp_stream *st, enum ttile_kernel kernel, uint32_t g0, uint32_t g1,
                        uint64_t dmax, struct ttile_counters *c);
 
-/* attn_qk / attn_pv (kernel TTILE_FWD / TTILE_BWD_DATA) over groups [0, ng) of st taken from the
- * stream-in port, beat b valid from busy cycle b * period on: the cycles the sequencer waits in
- * StWait for a beat (stall_stream_starved beyond the run's first cycle; 0 when period is 0). */
-uint64_t ttile_cm_stream_wait(const struct tsp_stream *st, enum ttile_kernel kernel, uint32_t ng, uint64_t dmax,
-                              uint32_t period);
+/* fwd / bwd_data (attn_qk / attn_pv: TTILE_FWD / TTILE_BWD_DATA): the cycles group g of st holds
+ * the sequencer, from the cycle after its read (or take) to its last issue, for a pass whose
+ * fullest lane has dmax tokens: its subgroups times the hold max(dmax, the kernel's minimum). Only
+ * group g's row, flags and columns and st->k, st->p, st->s are read (no stream checks). */
+uint64_t ttile_cm_group_cycles(const struct tsp_stream *st, enum ttile_kernel kernel, uint32_t g, uint64_t dmax);
 
 #endif /* TILE_COST_H */

@@ -228,6 +228,57 @@ static int run_epilogue(struct ttile_state *ts, const struct ttile_desc *d) {
   return 0;
 }
 
+/* Beat b's valid time on the source: valid_at[b], or b * period. */
+static uint64_t beat_valid(const struct ttile_instream *in, uint32_t b) {
+  return in->valid_at ? in->valid_at[b] : (uint64_t)b * in->period;
+}
+
+/* a + b, TTILE_NEVER when it does not fit below it. */
+static uint64_t add_sat(uint64_t a, uint64_t b) { return a >= TTILE_NEVER - b ? TTILE_NEVER : a + b; }
+
+/* The cycles the sequencer holds the group of one beat (hdr, slot), from the cycle after its take to
+ * its last issue: tile_cm.c's group cost on a one-group stream of it. */
+static uint64_t beat_cycles(const struct ttile_desc *d, enum ttile_kernel kk, uint32_t hdr, const uint32_t *slot) {
+  uint16_t row = (uint16_t)(hdr & 0xffffu), col[P];
+  uint8_t flags = (uint8_t)((hdr >> 16) & 3u);
+  for (uint32_t a = 0; a < P; a++) col[a] = (uint16_t)(slot[a] >> 16);
+  struct tsp_stream g = {.k = d->k, .p = P, .s = S, .ngroups = 1, .row = &row, .flags = &flags, .col = col};
+  return ttile_cm_group_cycles(&g, kk, 0, d->tpl);
+}
+
+/* attn (kk: TTILE_FWD or TTILE_BWD_DATA): the take times of beats 0 .. known-1 into taken_at, as
+ * ttile_cm_attn_takes states them; returns the cycles the run waited for them beyond its first
+ * (TTILE_NEVER if one is never taken). The tile is ready for beat 0 from cycle 0 (StLoad), for beat
+ * b + 1 from the last cycle of group b (take + beat_cycles: the group's last issue cycle, when the
+ * sequencer takes the next beat or else goes to StWait), and takes a beat in the first cycle it is
+ * both ready and the beat valid. */
+static uint64_t attn_takes(const struct ttile_desc *d, enum ttile_kernel kk, const struct ttile_instream *in,
+                           uint32_t known, uint64_t *taken_at) {
+  uint64_t ready = 0, wait = 0;
+  for (uint32_t b = 0; b < known; b++) {
+    uint64_t v = beat_valid(in, b), t = ready > v ? ready : v;
+    taken_at[b] = t;
+    if (t == TTILE_NEVER) {
+      ready = wait = TTILE_NEVER;
+      continue;
+    }
+    wait += t - ready;
+    ready = add_sat(t, beat_cycles(d, kk, in->hdr[b], in->slot[b]));
+  }
+  return wait;
+}
+
+int ttile_cm_attn_takes(const struct ttile_desc *d, const struct ttile_instream *in, uint32_t known, uint64_t *taken_at) {
+  if (!d || !in) return -1;
+  uint32_t code = kernel_code(d->kernel);
+  if (code != TESSERA_TILE_KERNEL_ATTN_QK && code != TESSERA_TILE_KERNEL_ATTN_PV) return -1;
+  if (known > d->ngroups || known > in->nbeats) return -1;
+  if (!known) return 0;
+  if (!taken_at || !in->hdr || !in->slot) return -1;
+  attn_takes(d, code == TESSERA_TILE_KERNEL_ATTN_QK ? TTILE_FWD : TTILE_BWD_DATA, in, known, taken_at);
+  return 0;
+}
+
 /* fwd, bwd_data, bwd_weight; attn_qk and attn_pv (code: their fwd or bwd_data) with the groups of
  * the stream source `in` (docs/tile.md, "Stream ports"), else those of the weight buffer. */
 static int exec_linear(struct ttile_state *ts, const struct ttile_desc *d, uint32_t code, const struct ttile_instream *in,
@@ -287,8 +338,16 @@ static int exec_linear(struct ttile_state *ts, const struct ttile_desc *d, uint3
     ttile_cm_run_cost(&st, kk, 0, ng, d->tpl, c);
     c->macs = nnz * m;
     if (in) {
-      uint64_t wait = ttile_cm_stream_wait(&st, kk, ng, d->tpl, in->period);
-      c->busy += wait, c->stall_stream_starved += wait;
+      /* The run waits for beat 0 in its first state (StLoad: counted above as one stream-starved
+       * cycle, plus one per cycle beat 0 comes later) and for each later beat past its group's last
+       * cycle (StWait). */
+      uint64_t *tk = in->taken_at ? in->taken_at : malloc(sizeof *tk * ((size_t)ng + 1));
+      if (!tk) rc = -1;
+      else {
+        uint64_t wait = attn_takes(d, kk, in, ng, tk);
+        c->busy += wait, c->stall_stream_starved += wait;
+        if (tk != in->taken_at) free(tk);
+      }
     }
     if (!in && code == TESSERA_TILE_KERNEL_FWD && (d->kernel & EPI_FLAGS)) vector_cost(vector_program(code, d->kernel), n, d->ntok, d->tpl, 0, c);
   }
@@ -513,29 +572,32 @@ uint64_t ttile_send_beats(const struct ttile_desc *d) {
   return d ? (uint64_t)d->ntok * (((uint64_t)d->cols + P - 1) / P) : 0;
 }
 
-/* send (docs/tile.md, "Stream ports"): the RTL's two stages (a read, the output register) cycle by
- * cycle against the sink's pattern. A read is issued when the read stage is empty or hands its beat
- * to the output register in this cycle; the output register takes the read's beat when it is empty
- * or its beat is taken in this cycle. A cycle with a beat the sink refuses is back-pressure, a cycle
- * without a beat (the two cycles of filling) memory. */
+/* Beat b's ready time at the sink: ready_at[b], or b * period. */
+static uint64_t sink_ready(const struct ttile_outstream *out, uint64_t b) {
+  return out->ready_at ? out->ready_at[b] : b * out->period;
+}
+
+/* send (docs/tile.md, "Stream ports"): the RTL's two stages, a read and the output register. The
+ * first read is issued in cycle 0 and its beat is in the output register from cycle 2; the read
+ * stage holds the next beat by then and hands it on at the edge its predecessor is taken, so beat
+ * b + 1 is in the output register from the cycle after beat b is taken. Beat b is taken at
+ * t_b = max(its cycle in the output register, the sink's ready time); the cycles it waits there
+ * are back-pressure, the two of filling memory, and the run ends one cycle after the last take.
+ * -1 when the sink is never ready for a beat (the tile would wait for ever). */
 static int exec_send(const struct ttile_state *ts, const struct ttile_desc *d, struct ttile_outstream *out,
                      struct ttile_counters *c) {
   if (d->cols == 0 || (uint64_t)d->off_a + d->cols > d->kn || (uint64_t)d->row0 + d->ntok > 0x10000u) return TEX_RANGE;
   const uint64_t nb = ttile_send_beats(d);
   if (!out->hdr || !out->slot || out->cap < nb) return -1;
+  for (uint64_t b = 0; b < nb && out->ready_at; b++)
+    if (out->ready_at[b] == TTILE_NEVER) return -1;
   const uint32_t gpr = (d->cols + P - 1) / P; /* groups per row */
-  uint64_t issued = 0, taken = 0, cyc = 0;
-  int rd = 0, ov = 0;
-  while (taken < nb) {
-    int ready = (uint64_t)cyc >= taken * out->period;
-    int take = ov && ready, load = rd && (!ov || take), issue = issued < nb && (!rd || load);
-    if (ov && !ready) c->stall_backpressure++;
-    if (!ov) c->stall_memory++;
-    if (take) taken++;
-    ov = load || (ov && !take);
-    rd = issue || (rd && !load);
-    issued += issue;
-    cyc++;
+  uint64_t t = 0, bp = 0;
+  for (uint64_t b = 0; b < nb; b++) {
+    uint64_t in_reg = b ? add_sat(t, 1) : 2, r = sink_ready(out, b);
+    t = in_reg > r ? in_reg : r;
+    bp += t - in_reg;
+    if (out->taken_at) out->taken_at[b] = t;
   }
   for (uint64_t b = 0; b < nb; b++) {
     uint32_t r = (uint32_t)(b / gpr), g = (uint32_t)(b % gpr);
@@ -547,8 +609,17 @@ static int exec_send(const struct ttile_state *ts, const struct ttile_desc *d, s
     }
   }
   out->nbeats = (uint32_t)nb;
-  c->busy = cyc;
+  c->busy = add_sat(t, 1);
+  c->stall_memory = 2;
+  c->stall_backpressure = bp;
   return TEX_OK;
+}
+
+/* A beat of the run's first ng that the source never presents. */
+static int never_valid(const struct ttile_instream *in, uint32_t ng) {
+  for (uint32_t b = 0; b < ng && in->valid_at; b++)
+    if (in->valid_at[b] == TTILE_NEVER) return 1;
+  return 0;
 }
 
 int ttile_cm_exec(struct ttile_state *st, const struct ttile_desc *d, struct ttile_counters *ctr) {
@@ -566,6 +637,11 @@ int ttile_cm_exec_io(struct ttile_state *st, const struct ttile_desc *d, const s
   struct ttile_counters c = {0};
   uint32_t code = kernel_code(d->kernel);
   int attn = code == TESSERA_TILE_KERNEL_ATTN_QK || code == TESSERA_TILE_KERNEL_ATTN_PV;
+  /* Take times start as never: a refused run takes nothing. */
+  if (in && in->taken_at && attn)
+    for (uint32_t b = 0; b < in->nbeats; b++) in->taken_at[b] = TTILE_NEVER;
+  if (out && out->taken_at)
+    for (uint32_t b = 0; b < out->cap; b++) out->taken_at[b] = TTILE_NEVER;
   int rc;
   if (code >= TESSERA_TILE_KERNEL_COUNT || (attn && !in) || (code == TESSERA_TILE_KERNEL_SEND && !out))
     rc = TEX_UNKNOWN;
@@ -573,7 +649,7 @@ int ttile_cm_exec_io(struct ttile_state *st, const struct ttile_desc *d, const s
     rc = TEX_RANGE;
   else if (attn && (!d->k || d->k >= d->kn || d->ngroups > TTILE_GROUPS))
     rc = TEX_RANGE;
-  else if (attn && (!in->hdr || !in->slot || in->nbeats < d->ngroups))
+  else if (attn && (!in->hdr || !in->slot || in->nbeats < d->ngroups || never_valid(in, d->ngroups)))
     return -1;
   else if (code == TESSERA_TILE_KERNEL_SEND) {
     rc = exec_send(st, d, out, &c);
@@ -603,4 +679,52 @@ int ttile_cm_exec_io(struct ttile_state *st, const struct ttile_desc *d, const s
   c.cycles = c.busy;
   *ctr = c;
   return TEX_OK;
+}
+
+int ttile_cm_exec_link(struct ttile_state *prod, const struct ttile_desc *pd, struct ttile_state *cons,
+                       const struct ttile_desc *cd, int64_t offset, struct ttile_outstream *out, uint64_t *in_taken_at,
+                       int codes[2], struct ttile_counters ctr[2]) {
+  if (!prod || !pd || !cons || !cd || !out || !out->hdr || !out->slot || !codes || !ctr) return -1;
+  uint32_t pc = kernel_code(pd->kernel), cc = kernel_code(cd->kernel);
+  if (pc != TESSERA_TILE_KERNEL_SEND || (cc != TESSERA_TILE_KERNEL_ATTN_QK && cc != TESSERA_TILE_KERNEL_ATTN_PV)) return -1;
+  if (offset < -((int64_t)1 << 40) || offset > ((int64_t)1 << 40)) return -1;
+  /* The producer's beats (their values do not depend on the sink's timing). */
+  struct ttile_outstream o = *out;
+  o.period = 0, o.ready_at = NULL, o.taken_at = NULL;
+  int p0 = ttile_cm_exec_io(prod, pd, NULL, &o, &ctr[0]);
+  if (p0 < 0) return -1;
+  uint32_t nb = p0 ? 0 : o.nbeats, ng = cd->ngroups;
+  /* The consumer on those beats, each valid from the producer's busy cycle 2 on. */
+  uint64_t *va = malloc(sizeof *va * ((size_t)nb + 1)), *tk = malloc(sizeof *tk * ((size_t)nb + 1));
+  uint64_t *ra = malloc(sizeof *ra * ((size_t)out->cap + 1));
+  int rc = -1;
+  if (!va || !tk || !ra) goto done;
+  for (uint32_t b = 0; b < nb; b++) va[b] = offset >= 2 ? 0 : (uint64_t)(2 - offset);
+  struct ttile_instream in = {.hdr = out->hdr, .slot = (const uint32_t(*)[P])out->slot, .nbeats = nb, .valid_at = va,
+                              .taken_at = tk};
+  int c0 = ttile_cm_exec_io(cons, cd, &in, NULL, &ctr[1]);
+  if (c0 < 0) goto done; /* fewer beats than it takes: it would wait for ever */
+  /* Beats the consumer never takes (refused, or a malformed stream, which the RTL finds only as it
+   * runs): the producer would wait for ever. */
+  if (!p0 && (c0 || ng != nb)) goto done;
+  if (!p0) {
+    /* The producer again, on a sink ready for beat b when the consumer takes it. */
+    for (uint32_t b = 0; b < nb; b++) ra[b] = (uint64_t)((int64_t)tk[b] + offset);
+    for (uint32_t b = nb; b < out->cap; b++) ra[b] = TTILE_NEVER;
+    o = *out;
+    o.ready_at = ra;
+    p0 = ttile_cm_exec_io(prod, pd, NULL, &o, &ctr[0]);
+    if (p0 < 0) goto done;
+    out->nbeats = o.nbeats;
+  } else {
+    out->nbeats = 0;
+    for (uint32_t b = 0; out->taken_at && b < out->cap; b++) out->taken_at[b] = TTILE_NEVER;
+  }
+  if (in_taken_at)
+    for (uint32_t b = 0; b < ng; b++) in_taken_at[b] = b < nb && !c0 ? tk[b] : TTILE_NEVER;
+  codes[0] = p0, codes[1] = c0;
+  rc = 0;
+done:
+  free(va), free(tk), free(ra);
+  return rc;
 }

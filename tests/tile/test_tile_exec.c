@@ -642,7 +642,7 @@ static void check_attn(uint32_t code, uint32_t m, uint32_t k, uint32_t n, double
   memcpy(ref->wb_hdr, base->wb_hdr, sizeof ref->wb_hdr), memcpy(ref->wb_slot, base->wb_slot, sizeof ref->wb_slot);
   d.kernel = code;
   struct ttile_state *a0 = state_copy(base), *ap = state_copy(base);
-  struct ttile_instream in = {hdr, (const uint32_t(*)[P])slot, ng, 0};
+  struct ttile_instream in = {.hdr = hdr, .slot = (const uint32_t(*)[P])slot, .nbeats = ng};
   assert_int_equal(ttile_cm_exec_stream(a0, &d, &in, &c0), 0);
   expect_state(a0, ref, pv ? "attn_pv = bwd_data" : "attn_qk = fwd");
   assert_memory_equal(&c0, &cref, sizeof c0);
@@ -660,6 +660,50 @@ static void check_attn(uint32_t code, uint32_t m, uint32_t k, uint32_t n, double
     assert_int_equal(cp.stall_memory, c0.stall_memory);
     if (dense && !pv) assert_int_equal(wait, period > h ? (uint64_t)(ng - 1) * (period - h) : 0);
     if (period <= h && dense && !pv) assert_int_equal(wait, 0);
+    /* The same pattern as valid times: the same counters and take times. */
+    uint64_t *va = malloc(sizeof *va * ng), *t0 = malloc(sizeof *t0 * ng), *t1 = malloc(sizeof *t1 * ng);
+    assert_true(va && t0 && t1);
+    for (uint32_t b = 0; b < ng; b++) va[b] = (uint64_t)b * period;
+    struct ttile_counters cv;
+    in.taken_at = t0;
+    memcpy(ap, base, sizeof *ap);
+    assert_int_equal(ttile_cm_exec_stream(ap, &d, &in, &cv), 0);
+    struct ttile_instream iv = {.hdr = hdr, .slot = (const uint32_t(*)[P])slot, .nbeats = ng, .valid_at = va, .taken_at = t1};
+    memcpy(ap, base, sizeof *ap);
+    assert_int_equal(ttile_cm_exec_stream(ap, &d, &iv, &cv), 0);
+    assert_memory_equal(&cv, &cp, sizeof cv);
+    assert_memory_equal(t0, t1, sizeof *t0 * ng);
+    assert_int_equal(t0[0], 0);
+    for (uint32_t b = 1; b < ng; b++) assert_true(t0[b] >= t0[b - 1] + h && t0[b] >= va[b]);
+    /* Beat 0 late by v cycles (every beat valid from then on): the run waits v more cycles in its
+     * first state, stream-starved, and every take moves by v when the source was always valid. */
+    uint64_t v = 3 + period;
+    for (uint32_t b = 0; b < ng; b++) va[b] = v;
+    memcpy(ap, base, sizeof *ap);
+    assert_int_equal(ttile_cm_exec_stream(ap, &d, &iv, &cv), 0);
+    expect_state(ap, ref, "beat 0 late: the same results");
+    assert_int_equal(cv.busy, c0.busy + v);
+    assert_int_equal(cv.stall_stream_starved, c0.stall_stream_starved + v);
+    assert_int_equal(t1[0], v);
+    if (dense && !pv)
+      for (uint32_t b = 0; b < ng; b++) assert_int_equal(t1[b], v + b * h);
+    /* ttile_cm_attn_takes on a prefix: the prefix of the run's take times; a beat never valid makes
+     * it and every later take never, and the run -1 (it would wait for ever). */
+    for (uint32_t known = 0; known <= ng; known++) {
+      memset(t0, 0xa5, sizeof *t0 * ng);
+      assert_int_equal(ttile_cm_attn_takes(&d, &iv, known, t0), 0);
+      assert_memory_equal(t0, t1, sizeof *t0 * known);
+    }
+    if (ng > 1) {
+      va[ng / 2] = TTILE_NEVER;
+      assert_int_equal(ttile_cm_attn_takes(&d, &iv, ng, t0), 0);
+      for (uint32_t b = 0; b < ng; b++) assert_int_equal(t0[b], b < ng / 2 ? t1[b] : TTILE_NEVER);
+      assert_int_equal(ttile_cm_exec_stream(ap, &d, &iv, &cv), -1);
+    }
+    assert_int_equal(ttile_cm_attn_takes(&d, &iv, ng + 1, t0), -1);
+    assert_int_equal(ttile_cm_attn_takes(NULL, &iv, 1, t0), -1);
+    in.taken_at = NULL;
+    free(va), free(t0), free(t1);
   }
   free(hdr), free(slot), free(base), free(ref), free(a0), free(ap);
   lin_free(&p);
@@ -678,12 +722,60 @@ static void attn_stream(void **state) {
   struct ttile_counters c;
   assert_int_equal(ttile_cm_exec(ts, &d, &c), 2);
   assert_int_equal(c.cycles, 1);
-  struct ttile_instream in = {ts->wb_hdr, (const uint32_t(*)[P])ts->wb_slot, 1, 0};
+  struct ttile_instream in = {.hdr = ts->wb_hdr, .slot = (const uint32_t(*)[P])ts->wb_slot, .nbeats = 1};
   assert_int_equal(ttile_cm_exec_stream(ts, &d, &in, &c), -1);
   d.kernel = KERNEL(ATTN_PV), d.ngroups = TTILE_GROUPS + 1, in.nbeats = TTILE_GROUPS + 1;
   assert_int_equal(ttile_cm_exec_stream(ts, &d, &in, &c), 3);
   expect_state(ts, before, "refused attention runs write nothing");
   free(ts), free(before);
+}
+
+/* --- send on the stream-out port ---------------------------------------------------------------- */
+
+/* A sink given as ready times: beat b is taken at t_b = max(t_{b-1} + 1 (2 for beat 0), ready_at[b]);
+ * the beats do not depend on the timing; ready_at[b] = b * period is the period rule; a sink never
+ * ready is -1 (the tile would wait for ever). */
+static void send_sink(void **state) {
+  (void)state;
+  struct ttile_state *ts = state_new();
+  struct ttile_desc d = {.kernel = KERNEL(SEND), .kn = 2 * P + 3, .ntok = L + 3, .tpl = 2, .off_a = 1, .cols = 2 * P + 1};
+  const uint32_t nb = (uint32_t)ttile_send_beats(&d);
+  uint32_t *h0 = malloc(sizeof *h0 * nb), *h1 = malloc(sizeof *h1 * nb), (*s0)[P] = malloc(sizeof *s0 * nb);
+  uint32_t (*s1)[P] = malloc(sizeof *s1 * nb);
+  uint64_t *ra = malloc(sizeof *ra * nb), *t0 = malloc(sizeof *t0 * nb), *t1 = malloc(sizeof *t1 * nb);
+  assert_true(h0 && h1 && s0 && s1 && ra && t0 && t1);
+  for (uint32_t period = 0; period < 5; period++) {
+    struct ttile_outstream o0 = {.hdr = h0, .slot = s0, .cap = nb, .period = period, .taken_at = t0};
+    struct ttile_outstream o1 = {.hdr = h1, .slot = s1, .cap = nb, .ready_at = ra, .taken_at = t1};
+    for (uint32_t b = 0; b < nb; b++) ra[b] = (uint64_t)b * period;
+    struct ttile_counters c0, c1;
+    assert_int_equal(ttile_cm_exec_io(ts, &d, NULL, &o0, &c0), 0);
+    assert_int_equal(ttile_cm_exec_io(ts, &d, NULL, &o1, &c1), 0);
+    assert_memory_equal(&c0, &c1, sizeof c0);
+    assert_memory_equal(t0, t1, sizeof *t0 * nb);
+    /* Bursts and gaps, ties and a late first beat. */
+    uint64_t r = 5 * period;
+    for (uint32_t b = 0; b < nb; b++) ra[b] = r += (b % 4 == 0) ? 7 * period : 0;
+    assert_int_equal(ttile_cm_exec_io(ts, &d, NULL, &o1, &c1), 0);
+    assert_memory_equal(h0, h1, sizeof *h0 * nb);
+    assert_memory_equal(s0, s1, sizeof *s0 * nb);
+    uint64_t t = 0, bp = 0;
+    for (uint32_t b = 0; b < nb; b++) {
+      uint64_t in_reg = b ? t + 1 : 2;
+      t = in_reg > ra[b] ? in_reg : ra[b];
+      bp += t - in_reg;
+      assert_int_equal(t1[b], t);
+    }
+    assert_int_equal(c1.busy, t + 1);
+    assert_int_equal(c1.cycles, t + 1);
+    assert_int_equal(c1.stall_backpressure, bp);
+    assert_int_equal(c1.stall_memory, 2);
+  }
+  ra[nb - 1] = TTILE_NEVER;
+  struct ttile_outstream o1 = {.hdr = h1, .slot = s1, .cap = nb, .ready_at = ra, .taken_at = t1};
+  struct ttile_counters c;
+  assert_int_equal(ttile_cm_exec_io(ts, &d, NULL, &o1, &c), -1);
+  free(h0), free(h1), free(s0), free(s1), free(ra), free(t0), free(t1), free(ts);
 }
 
 int main(void) {
@@ -695,6 +787,7 @@ int main(void) {
       cmocka_unit_test(embed_bwd),
       cmocka_unit_test(errors),
       cmocka_unit_test(attn_stream),
+      cmocka_unit_test(send_sink),
   };
   return cmocka_run_group_tests_name("tile_exec", tests, NULL, NULL);
 }

@@ -419,7 +419,7 @@ static void attention(uint32_t m, uint32_t dh, uint32_t nk, uint32_t period) {
   beats_of(&bt, kv, nk, dh);
   for (uint32_t r = 0; r < m; r++)
     for (uint32_t j = 0; j < dh; j++) ts->bank[r % L][(r / L) * kn + j] = q[(size_t)r * dh + j];
-  struct ttile_instream in = {bt.hdr, (const uint32_t(*)[P])bt.slot, bt.st.ngroups, period};
+  struct ttile_instream in = {.hdr = bt.hdr, .slot = (const uint32_t(*)[P])bt.slot, .nbeats = bt.st.ngroups, .period = period};
   struct ttile_desc d = {.kernel = KERNEL(ATTN_QK), .k = dh, .kn = kn, .ntok = m, .tpl = tpl, .ngroups = bt.st.ngroups};
   snprintf(what, sizeof what, "attn_qk m %u dh %u keys %u, a beat every %u cycles", m, dh, nk, period);
   assert_int_equal(compare_stream(ts, &d, &in, out, &c, what), 0);
@@ -442,7 +442,7 @@ static void attention(uint32_t m, uint32_t dh, uint32_t nk, uint32_t period) {
     for (uint32_t j = 0; j < dh; j++) ts->bank[r % L][(r / L) * kn + j] = 0;
     for (uint32_t j = 0; j < nk; j++) ts->bank[r % L][(r / L) * kn + dh + j] = pr[(size_t)r * nk + j];
   }
-  in = (struct ttile_instream){bt.hdr, (const uint32_t(*)[P])bt.slot, bt.st.ngroups, period};
+  in = (struct ttile_instream){.hdr = bt.hdr, .slot = (const uint32_t(*)[P])bt.slot, .nbeats = bt.st.ngroups, .period = period};
   d.kernel = KERNEL(ATTN_PV);
   snprintf(what, sizeof what, "attn_pv m %u dh %u keys %u, a beat every %u cycles", m, dh, nk, period);
   assert_int_equal(compare_stream(ts, &d, &in, out, &c, what), 0);
@@ -468,7 +468,7 @@ static void attn_stream(void **state) {
   assert_int_equal(compare(ts, &d, "attn_qk without a stream"), 2);
   d.kernel = KERNEL(ATTN_PV), assert_int_equal(compare(ts, &d, "attn_pv without a stream"), 2);
   /* A source with fewer beats than the run's groups: refused by both drivers, nothing runs. */
-  struct ttile_instream in = {ts->wb_hdr, (const uint32_t(*)[P])ts->wb_slot, 1, 0};
+  struct ttile_instream in = {.hdr = ts->wb_hdr, .slot = (const uint32_t(*)[P])ts->wb_slot, .nbeats = 1};
   struct ttile_counters c;
   char err[200] = "";
   assert_int_equal(ttile_cm_exec_stream(ts, &d, &in, &c), -1);
@@ -513,7 +513,8 @@ static int send_one(uint32_t ntok, uint32_t kn, uint32_t off, uint32_t cols, uin
   struct ttile_state *cm = malloc(sizeof *cm), *rt = malloc(sizeof *rt);
   assert_true(cm && rt);
   memcpy(cm, ts, sizeof *cm), memcpy(rt, ts, sizeof *rt);
-  struct ttile_outstream oc = {h[0], sl[0], (uint32_t)cap, period, 0}, orl = {h[1], sl[1], (uint32_t)cap, period, 0};
+  struct ttile_outstream oc = {.hdr = h[0], .slot = sl[0], .cap = (uint32_t)cap, .period = period},
+                         orl = {.hdr = h[1], .slot = sl[1], .cap = (uint32_t)cap, .period = period};
   struct ttile_counters ccm, crt;
   char err[200] = "", what[160];
   snprintf(what, sizeof what, "send %u rows of %u words at %u (region %u), row0 %u, sink period %u%s", ntok, cols, off,
@@ -592,7 +593,7 @@ static void send_kernel(void **state) {
   assert_int_equal(send_one(L, 9, 3, 7, 0, 0, 0, NULL, NULL, NULL), 3);
   assert_int_equal(send_one(L, 9, 2, 7, 65536 - L + 1, 0, 0, NULL, NULL, NULL), 3);
   uint32_t hdr[4], slot[4][P];
-  struct ttile_outstream small = {hdr, slot, 4, 0, 0};
+  struct ttile_outstream small = {.hdr = hdr, .slot = slot, .cap = 4};
   struct ttile_counters c;
   assert_int_equal(ttile_cm_exec_io(ts, &d, NULL, &small, &c), -1);
   free(ts);
@@ -621,7 +622,7 @@ static void send_to_attn(void **state) {
   uint32_t kn = dh + nk;
   for (uint32_t r = 0; r < m; r++)
     for (uint32_t j = 0; j < dh; j++) q[(size_t)r * dh + j] = dst->bank[r % L][(r / L) * kn + j] = rnd_f(2.0f);
-  struct ttile_instream in = {hdr, (const uint32_t(*)[P])slot, nb, 3};
+  struct ttile_instream in = {.hdr = hdr, .slot = (const uint32_t(*)[P])slot, .nbeats = nb, .period = 3};
   struct ttile_desc d = {.kernel = KERNEL(ATTN_QK), .k = dh, .kn = kn, .ntok = m, .tpl = tpl_of(m), .ngroups = nb};
   struct ttile_state *out = malloc(sizeof *out);
   assert_non_null(out);

@@ -185,7 +185,7 @@ static void run(uint32_t code, uint32_t flags, enum bad bad, uint32_t period) {
   int attn = code == KERNEL(ATTN_QK) || code == KERNEL(ATTN_PV);
   struct ttile_state *ts = state_new(code, s->ng), *cm = malloc(sizeof *cm), *rt = malloc(sizeof *rt);
   assert_true(cm && rt);
-  struct ttile_instream in = {s->hdr, (const uint32_t(*)[P])s->slot, s->ng, period};
+  struct ttile_instream in = {.hdr = s->hdr, .slot = (const uint32_t(*)[P])s->slot, .nbeats = s->ng, .period = period};
   if (!attn) {
     memcpy(ts->wb_hdr, s->hdr, sizeof *s->hdr * s->ng);
     memcpy(ts->wb_slot, s->slot, sizeof *s->slot * s->ng);
