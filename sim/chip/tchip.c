@@ -32,6 +32,11 @@ struct tile_ctl {
   uint32_t kernel;            /* of the run in flight */
   struct ttile_counters run;  /* of the run in flight */
   uint32_t error, code, done;
+  /* A send or attn run on a stream link whose timing waits for the other side (finish unknown). */
+  int linked;
+  uint64_t lfirst; /* the run's first beat on its link (the link's beat count at its start) */
+  uint64_t lbeats; /* its beats */
+  uint32_t fail;   /* status code it ends with instead of done (a malformed stream: 3) */
   uint64_t cnt[CNT_N];
   uint32_t latch[CNT_N];
   struct tchip_tile_counters tot; /* for tchip_counters */
@@ -46,8 +51,22 @@ struct dma_desc {
   int32_t *idx; /* gather: the indices, read when the descriptor starts */
 };
 
+/* A stream link (docs/chip.md, "Stream links"): tile i's stream-out port feeds tile i+1's stream-in
+ * port. It holds the beats its producer's send runs put on it (contents at the send's start, the
+ * cycle each is first presented, and the cycle it is taken: TTILE_NEVER until known), element e
+ * being beat base + e of all the link's beats; beats below base are no longer needed. */
+struct link {
+  uint32_t *hdr;
+  uint32_t (*slot)[P];
+  uint64_t *valid, *take;
+  uint64_t base, n; /* beats [base, n) held */
+  uint64_t claimed; /* beats claimed by the consumer's attn runs so far */
+  uint64_t cap;     /* elements allocated */
+};
+
 struct tchip {
   tiss *iss;
+  struct link link[T > 1 ? T - 1 : 1];
   struct tsim_dram *dram;
   /* A run computes into shadow from the memories copied at its start (pre); at completion it
    * replaces only the words it changed (DMA may write the words a run does not use meanwhile). */
@@ -356,6 +375,11 @@ static void account(tchip *c, uint64_t t) {
   c->acct_t = t;
 }
 
+static void tile_error(struct tile_ctl *tc, uint32_t code) {
+  if (!tc->error) tc->code = code;
+  tc->error = 1;
+}
+
 static void tile_finish(tchip *c, unsigned i) {
   struct tile_ctl *tc = &c->tc[i];
   const uint32_t *sh = (const uint32_t *)c->shadow[i], *pr = (const uint32_t *)c->pre[i];
@@ -363,7 +387,10 @@ static void tile_finish(tchip *c, unsigned i) {
   for (size_t w = 0; w < sizeof *c->tile[i] / sizeof *cur; w++)
     if (sh[w] != pr[w]) cur[w] = sh[w];
   tc->busy = 0;
-  tc->done++;
+  if (tc->fail)
+    tile_error(tc, tc->fail), tc->fail = 0;
+  else
+    tc->done++;
   tc->cnt[CNT_BUSY] += tc->run.cycles;
   tc->cnt[CNT_MACS] += tc->run.macs;
   tc->cnt[CNT_CONFLICT] += tc->run.stall_bank_conflict;
@@ -467,34 +494,239 @@ static int tile_cnt_reg(uint32_t off, int *lo) {
   return -1;
 }
 
-static void tile_error(struct tile_ctl *tc, uint32_t code) {
-  if (!tc->error) tc->code = code;
-  tc->error = 1;
+/* ---- stream links -------------------------------------------------------------------------------- */
+
+/* A send's first beat is in its output register from the run's busy cycle LINK_FILL on, and each
+ * later beat from the cycle after the one before it is taken (docs/tile.md, "Linking two tiles"),
+ * so every beat of a send run started at s is presented to the consumer from s + LINK_FILL on. */
+#define LINK_FILL 2u
+#define TILE_CODE_MALFORMED 3u /* tile.status.code of a malformed stream */
+
+static int is_attn(uint32_t k) { return k == TESSERA_TILE_KERNEL_ATTN_QK || k == TESSERA_TILE_KERNEL_ATTN_PV; }
+/* Tile i's run in flight as the producer of link i / the consumer of link i - 1, waiting on it. */
+static int waits_send(const tchip *c, unsigned i) {
+  return c->tc[i].busy && c->tc[i].linked && c->tc[i].kernel == TESSERA_TILE_KERNEL_SEND;
+}
+static int waits_attn(const tchip *c, unsigned i) { return c->tc[i].busy && c->tc[i].linked && is_attn(c->tc[i].kernel); }
+
+static void link_clear(struct link *l) {
+  free(l->hdr), free(l->slot), free(l->valid), free(l->take);
+  memset(l, 0, sizeof *l);
 }
 
-static void tile_start(tchip *c, unsigned i, uint64_t now) {
+/* Room for `more` beats past n; 0, or -1 when out of memory. */
+static int link_reserve(struct link *l, uint64_t more) {
+  uint64_t need = l->n - l->base + more;
+  if (need <= l->cap) return 0;
+  uint64_t cap = l->cap ? l->cap : 256;
+  while (cap < need) cap *= 2;
+  uint32_t *h = realloc(l->hdr, sizeof *h * cap);
+  if (h) l->hdr = h;
+  uint32_t(*sl)[P] = realloc(l->slot, sizeof *sl * cap);
+  if (sl) l->slot = sl;
+  uint64_t *v = realloc(l->valid, sizeof *v * cap);
+  if (v) l->valid = v;
+  uint64_t *t = realloc(l->take, sizeof *t * cap);
+  if (t) l->take = t;
+  if (!h || !sl || !v || !t) return -1;
+  l->cap = cap;
+  return 0;
+}
+
+/* Drop the beats no run needs any more: below the first beat of an unresolved run on the link and
+ * below the first beat not yet claimed by a consumer run. */
+static void link_compact(tchip *c, unsigned i) {
+  struct link *l = &c->link[i];
+  uint64_t keep = l->claimed;
+  if (waits_send(c, i) && c->tc[i].lfirst < keep) keep = c->tc[i].lfirst;
+  if (waits_attn(c, i + 1) && c->tc[i + 1].lfirst < keep) keep = c->tc[i + 1].lfirst;
+  if (keep <= l->base) return;
+  uint64_t drop = keep - l->base, left = l->n - keep;
+  memmove(l->hdr, l->hdr + drop, sizeof *l->hdr * left);
+  memmove(l->slot, l->slot + drop, sizeof *l->slot * left);
+  memmove(l->valid, l->valid + drop, sizeof *l->valid * left);
+  memmove(l->take, l->take + drop, sizeof *l->take * left);
+  l->base = keep;
+}
+
+/* Time what can be timed on link i after a start on either side. The consumer's attn run (tile
+ * i + 1) takes its beats at the times ttile_cm_attn_takes gives for the beats on the link so far
+ * (presented from their send's start + LINK_FILL, or the consumer's start if later); once all of
+ * them are there it runs (ttile_cm_exec_stream) and its finish is known. The producer's send
+ * (tile i) ends when the consumer has taken all its beats: ttile_cm_exec_io with the sink ready
+ * for each beat exactly when the consumer takes it. Returns -1 (and sets the error) when out of
+ * memory or the models disagree with the link's bookkeeping. */
+static int link_resolve(tchip *c, unsigned i) {
+  struct link *l = &c->link[i];
+  struct tile_ctl *pc = &c->tc[i], *cc = &c->tc[i + 1];
+  int rc = 0;
+  if (waits_attn(c, i + 1) && l->n > cc->lfirst) {
+    uint64_t have = l->n - cc->lfirst, o = cc->lfirst - l->base;
+    if (have > cc->lbeats) have = cc->lbeats;
+    uint64_t *vrel = malloc(sizeof *vrel * (have + 1)), *trel = malloc(sizeof *trel * (have + 1));
+    if (!vrel || !trel) {
+      free(vrel), free(trel);
+      set_err(c, "out of memory on stream link %u", i);
+      return -1;
+    }
+    for (uint64_t b = 0; b < have; b++) vrel[b] = l->valid[o + b] > cc->start ? l->valid[o + b] - cc->start : 0;
+    struct ttile_instream in = {.hdr = l->hdr + o, .slot = (const uint32_t(*)[P])(l->slot + o), .nbeats = (uint32_t)have,
+                                .valid_at = vrel, .taken_at = trel};
+    if (have == cc->lbeats) {
+      struct ttile_counters run;
+      memset(&run, 0, sizeof run);
+      int code = ttile_cm_exec_stream(c->shadow[i + 1], &cc->regs, &in, &run);
+      if (code == TILE_CODE_MALFORMED) {
+        /* A malformed stream (docs/tile.md): the tile takes every beat on its schedule, writes
+         * nothing here (the RTL leaves its output operand undefined) and ends with code 3. */
+        memcpy(c->shadow[i + 1], c->pre[i + 1], sizeof *c->shadow[i + 1]);
+        if (ttile_cm_attn_takes(&cc->regs, &in, (uint32_t)have, trel) != 0) rc = -1;
+        memset(&run, 0, sizeof run);
+        run.cycles = run.busy = have ? trel[have - 1] + 1 : 1;
+        cc->fail = TILE_CODE_MALFORMED;
+      } else if (code != 0) {
+        rc = -1;
+      }
+      if (!rc) {
+        cc->run = run;
+        cc->finish = cc->start + (run.cycles ? run.cycles : 1u);
+        cc->linked = 0;
+      }
+    } else if (ttile_cm_attn_takes(&cc->regs, &in, (uint32_t)have, trel) != 0) {
+      rc = -1;
+    }
+    for (uint64_t b = 0; !rc && b < have; b++) l->take[o + b] = trel[b] == TTILE_NEVER ? TTILE_NEVER : cc->start + trel[b];
+    free(vrel), free(trel);
+    if (rc) {
+      set_err(c, "stream link %u: the attn run on tile %u cannot be timed", i, i + 1);
+      return -1;
+    }
+  }
+  if (waits_send(c, i)) {
+    uint64_t o = pc->lfirst - l->base, nb = pc->lbeats, b;
+    for (b = 0; b < nb && pc->lfirst + b < l->n && l->take[o + b] != TTILE_NEVER; b++) {
+    }
+    if (b == nb) {
+      uint64_t *rrel = malloc(sizeof *rrel * nb), *trel = malloc(sizeof *trel * nb);
+      uint32_t *hdr = malloc(sizeof *hdr * nb);
+      uint32_t(*slot)[P] = malloc(sizeof *slot * nb);
+      struct ttile_counters run;
+      memset(&run, 0, sizeof run);
+      if (rrel && trel && hdr && slot) {
+        for (b = 0; b < nb; b++) rrel[b] = l->take[o + b] - pc->start;
+        struct ttile_outstream out = {.hdr = hdr, .slot = slot, .cap = (uint32_t)nb, .ready_at = rrel, .taken_at = trel};
+        if (ttile_cm_exec_io(c->shadow[i], &pc->regs, NULL, &out, &run) != 0 || out.nbeats != nb) rc = -1;
+        for (b = 0; !rc && b < nb; b++)
+          if (trel[b] != rrel[b]) rc = -1;
+      } else {
+        rc = -1;
+      }
+      free(rrel), free(trel), free(hdr), free(slot);
+      if (rc) {
+        set_err(c, "stream link %u: the send on tile %u cannot be timed", i, i);
+        return -1;
+      }
+      pc->run = run;
+      pc->finish = pc->start + run.cycles;
+      pc->linked = 0;
+    }
+  }
+  link_compact(c, i);
+  return 0;
+}
+
+/* A send on a tile with a link after it: its beats go on the link now; it ends when the consumer
+ * has taken them. 0 (started, or refused with a code), -1 on an internal error. */
+static int start_send(tchip *c, unsigned i, uint64_t now) {
+  struct tile_ctl *tc = &c->tc[i];
+  struct link *l = &c->link[i];
+  struct ttile_counters run;
+  uint32_t hdr0[1], slot0[1][P];
+  struct ttile_outstream probe = {.hdr = hdr0, .slot = slot0, .cap = 0};
+  int code = ttile_cm_exec_io(c->shadow[i], &tc->regs, NULL, &probe, &run);
+  if (code > 0) {
+    tile_error(tc, (uint32_t)code);
+    return 0;
+  }
+  uint64_t nb = ttile_send_beats(&tc->regs);
+  if (link_reserve(l, nb)) {
+    set_err(c, "out of memory on stream link %u", i);
+    return -1;
+  }
+  uint64_t e = l->n - l->base;
+  struct ttile_outstream out = {.hdr = l->hdr + e, .slot = l->slot + e, .cap = (uint32_t)nb};
+  if (ttile_cm_exec_io(c->shadow[i], &tc->regs, NULL, &out, &run) != 0 || out.nbeats != nb) {
+    set_err(c, "tile %u: send cannot produce its %" PRIu64 " beats", i, nb);
+    return -1;
+  }
+  for (uint64_t b = 0; b < nb; b++) l->valid[e + b] = now + LINK_FILL, l->take[e + b] = TTILE_NEVER;
+  account(c, now);
+  tc->busy = 1, tc->linked = 1, tc->fail = 0;
+  tc->lfirst = l->n, tc->lbeats = nb;
+  l->n += nb;
+  tc->kernel = TESSERA_TILE_KERNEL_SEND;
+  tc->start = now;
+  tc->finish = UINT64_MAX;
+  return link_resolve(c, i);
+}
+
+/* An attn run on a tile with a link before it: it claims the next ngroups beats of the link. */
+static int start_attn(tchip *c, unsigned i, uint64_t now) {
+  struct tile_ctl *tc = &c->tc[i];
+  struct link *l = &c->link[i - 1];
+  struct ttile_counters run;
+  uint32_t hdr0[1], slot0[1][P];
+  struct ttile_instream probe = {.hdr = hdr0, .slot = (const uint32_t(*)[P])slot0, .nbeats = 0};
+  memset(&run, 0, sizeof run);
+  int code = ttile_cm_exec_stream(c->shadow[i], &tc->regs, &probe, &run);
+  if (code > 0) { /* refused before it takes anything: a bad shape */
+    tile_error(tc, (uint32_t)code);
+    return 0;
+  }
+  account(c, now);
+  tc->busy = 1, tc->fail = 0;
+  tc->kernel = FIELD(tc->regs.kernel, TESSERA_TILE_KERNEL_CODE);
+  tc->start = now;
+  if (code == 0) { /* no groups: nothing to wait for */
+    tc->linked = 0;
+    tc->run = run;
+    tc->finish = now + (run.cycles ? run.cycles : 1u);
+    return 0;
+  }
+  tc->linked = 1;
+  tc->lfirst = l->claimed, tc->lbeats = tc->regs.ngroups;
+  l->claimed += tc->regs.ngroups;
+  tc->finish = UINT64_MAX;
+  return link_resolve(c, i - 1);
+}
+
+static int tile_start(tchip *c, unsigned i, uint64_t now) {
   struct tile_ctl *tc = &c->tc[i];
   if (tc->busy) {
     tile_error(tc, 1);
-    return;
+    return 0;
   }
   /* The run reads its inputs now and computes into a copy of the memories; at completion the
    * words it changed (shadow != pre) are written back. */
   memcpy(c->pre[i], c->tile[i], sizeof *c->pre[i]);
   memcpy(c->shadow[i], c->tile[i], sizeof *c->shadow[i]);
+  uint32_t k = FIELD(tc->regs.kernel, TESSERA_TILE_KERNEL_CODE);
+  if (k == TESSERA_TILE_KERNEL_SEND && i + 1 < T) return start_send(c, i, now);
+  if (is_attn(k) && i > 0) return start_attn(c, i, now);
   struct ttile_counters run;
   memset(&run, 0, sizeof run);
   int code = ttile_cm_exec(c->shadow[i], &tc->regs, &run);
   if (code != 0) {
     tile_error(tc, (uint32_t)code);
-    return;
+    return 0;
   }
   account(c, now);
   tc->busy = 1;
   tc->run = run;
-  tc->kernel = FIELD(tc->regs.kernel, TESSERA_TILE_KERNEL_CODE);
+  tc->kernel = k;
   tc->start = now;
   tc->finish = now + (run.cycles ? run.cycles : 1u);
+  return 0;
 }
 
 static int tile_read(tchip *c, unsigned i, uint32_t off, uint32_t *v, uint64_t now) {
@@ -533,7 +765,7 @@ static int tile_write(tchip *c, unsigned i, uint32_t off, uint32_t v, uint64_t n
   if (r) return *r = v, 0;
   switch (off) {
   case TESSERA_TILE_START_OFFSET:
-    if (v & TESSERA_TILE_START_GO_MASK) tile_start(c, i, now);
+    if (v & TESSERA_TILE_START_GO_MASK) return tile_start(c, i, now);
     return 0;
   case TESSERA_TILE_CLEAR_OFFSET:
     if (v & TESSERA_TILE_CLEAR_ERROR_MASK) tc->error = 0, tc->code = 0;
@@ -743,6 +975,7 @@ void tchip_free(tchip *c) {
   if (!c) return;
   for (unsigned i = 0; i < DMA_QUEUE; i++) free(c->q[i].idx);
   for (unsigned i = 0; i < T; i++) free(c->tile[i]), free(c->shadow[i]), free(c->pre[i]);
+  for (unsigned i = 0; i + 1 < T; i++) link_clear(&c->link[i]);
   tiss_free(c->iss);
   tsim_dram_close(c->dram);
   ttl_free(&c->tl);
@@ -759,6 +992,7 @@ void tchip_reset(tchip *c) {
   c->dma_dram_bytes = 0;
   memset(c->hif, 0, sizeof c->hif);
   for (unsigned i = 0; i < T; i++) memset(&c->tc[i], 0, sizeof c->tc[i]);
+  for (unsigned i = 0; i + 1 < T; i++) link_clear(&c->link[i]);
   c->event = 0;
   c->acct_t = 0;
   c->err[0] = 0;

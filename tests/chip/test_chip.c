@@ -730,6 +730,273 @@ static void tile_run_add(void **state) {
   free(ref);
 }
 
+/* ---- stream links: tile i's stream-out feeds tile i + 1's stream-in --------------------------------- */
+
+/* Writes rows r < rows of v (cols words each) at region offset off of a run with regions of kn words. */
+static void rows_put(struct ttile_state *ts, uint32_t rows, uint32_t kn, uint32_t off, uint32_t cols, const uint32_t *v) {
+  for (uint32_t r = 0; r < rows; r++) memcpy(&ts->bank[r % L][(size_t)(r / L) * kn + off], v + (size_t)r * cols, 4u * cols);
+}
+
+static uint32_t rnd_val(void) { return 0x3f000000u + (rnd() & 0x00ffffffu) + ((rnd() & 1u) << 31); } /* |v| in [0.5, 2) */
+
+static void rnd_words(uint32_t *v, size_t n) {
+  for (size_t i = 0; i < n; i++) v[i] = rnd_val();
+}
+
+/* The beats a send of desc d makes from tile state ts (the standalone tile model, always-ready sink). */
+static uint32_t send_beats(const struct ttile_state *ts, const struct ttile_desc *d, uint32_t **hdr, uint32_t (**slot)[P]) {
+  uint32_t nb = (uint32_t)ttile_send_beats(d);
+  struct ttile_state *cp = malloc(sizeof *cp);
+  *hdr = malloc(sizeof **hdr * nb), *slot = malloc(sizeof **slot * nb);
+  assert_true(cp && *hdr && *slot);
+  memcpy(cp, ts, sizeof *cp);
+  struct ttile_outstream o = {.hdr = *hdr, .slot = *slot, .cap = nb};
+  struct ttile_counters k;
+  assert_int_equal(ttile_cm_exec_io(cp, d, NULL, &o, &k), 0);
+  assert_int_equal(o.nbeats, nb);
+  free(cp);
+  return nb;
+}
+
+static void tile_go(tchip *c, unsigned t) { wr(c, TILE_REG(t, TESSERA_TILE_START_OFFSET), TESSERA_TILE_START_GO_MASK); }
+static int tile_busy(tchip *c, unsigned t) { return (tile_status(c, t) & TESSERA_TILE_STATUS_BUSY_MASK) != 0; }
+static void tile_wait(tchip *c, unsigned t) {
+  for (uint64_t n = 0; tile_busy(c, t); n++)
+    if (n > 10000000u) fail_msg("tile %u busy for ever", t);
+}
+struct tile_cnts {
+  uint64_t busy, macs, conflict, starved, memory;
+};
+static struct tile_cnts cnts_of(tchip *c, unsigned t) {
+  struct tile_cnts k;
+  k.busy = tile_cnt(c, t, TESSERA_TILE_CNT_BUSY_LO_OFFSET, TESSERA_TILE_CNT_BUSY_HI_OFFSET);
+  k.macs = tile_cnt(c, t, TESSERA_TILE_CNT_MACS_LO_OFFSET, TESSERA_TILE_CNT_MACS_HI_OFFSET);
+  k.conflict = tile_cnt(c, t, TESSERA_TILE_CNT_CONFLICT_LO_OFFSET, TESSERA_TILE_CNT_CONFLICT_HI_OFFSET);
+  k.starved = tile_cnt(c, t, TESSERA_TILE_CNT_STARVED_LO_OFFSET, TESSERA_TILE_CNT_STARVED_HI_OFFSET);
+  k.memory = tile_cnt(c, t, TESSERA_TILE_CNT_MEMORY_LO_OFFSET, TESSERA_TILE_CNT_MEMORY_HI_OFFSET);
+  return k;
+}
+
+/* One send on tile 0 (K: nk rows of dh words) feeding one attn_qk on tile 1 (Q: m rows), the
+ * consumer started `offset` cycles after the producer (negative: before; a bus write takes a cycle,
+ * so never 0). The results and both tiles' counters must be the standalone pair's
+ * (ttile_cm_exec_link at the same offset). attn_pv: tile 0 sends V, tile 1 holds P. */
+static void link_pair_case(tchip *c, uint32_t nk, uint32_t dh, uint32_t m, int64_t offset, int pv) {
+  tchip_reset(c);
+  const uint32_t kn_s = dh + 3, off = 2, gpr = (dh + P - 1) / P, nb = nk * gpr;
+  struct ttile_desc sd = {.kernel = TESSERA_TILE_KERNEL_SEND, .kn = kn_s, .ntok = nk, .tpl = (nk + L - 1) / L,
+                          .off_a = off, .cols = dh};
+  /* attn_qk: Q (dh words) at 0, S at dh (nk words); attn_pv: O (dh words) at 0, P at dh (nk words). */
+  struct ttile_desc ad = {.kernel = pv ? TESSERA_TILE_KERNEL_ATTN_PV : TESSERA_TILE_KERNEL_ATTN_QK, .k = dh,
+                          .kn = dh + nk, .ntok = m, .tpl = (m + L - 1) / L, .ngroups = nb};
+  uint32_t *kv = malloc(4u * nk * dh), *q = malloc(4u * m * (dh + nk));
+  assert_true(kv && q);
+  rnd_words(kv, (size_t)nk * dh);
+  rnd_words(q, (size_t)m * (dh + nk));
+  struct ttile_state *ps = tchip_tile(c, 0);
+  memset(ps, 0, sizeof *ps);
+  rows_put(ps, nk, kn_s, off, dh, kv);
+  struct ttile_state *cs = tchip_tile(c, 1);
+  memset(cs, 0, sizeof *cs);
+  rows_put(cs, m, dh + nk, 0, dh + nk, q);
+  /* The references, on copies. */
+  struct ttile_state *pref = malloc(sizeof *pref), *cref = malloc(sizeof *cref);
+  assert_true(pref && cref);
+  memcpy(pref, ps, sizeof *pref), memcpy(cref, cs, sizeof *cref);
+  struct ttile_counters kk[2];
+  int codes[2];
+  uint32_t *xh = malloc(sizeof *xh * nb), (*xs)[P] = malloc(sizeof *xs * nb);
+  assert_true(xh && xs);
+  struct ttile_outstream xo = {.hdr = xh, .slot = xs, .cap = nb};
+  assert_int_equal(ttile_cm_exec_link(pref, &sd, cref, &ad, offset, &xo, NULL, codes, kk), 0);
+  assert_int_equal(codes[0], 0);
+  assert_int_equal(codes[1], 0);
+  const struct ttile_counters pk = kk[0], ck = kk[1];
+  free(xh), free(xs);
+  tile_desc_write(c, 0, &sd);
+  tile_desc_write(c, 1, &ad);
+  /* Each start is a bus write at the cycle tchip_now() gives before it. */
+  unsigned first = offset < 0 ? 1u : 0u;
+  uint64_t gap = (uint64_t)(offset < 0 ? -offset : offset);
+  tile_go(c, first);
+  if (gap > 1) tchip_advance(c, gap - 1u);
+  tile_go(c, 1u - first); /* gap cycles after the first start: a bus write takes a cycle */
+  tile_wait(c, 0), tile_wait(c, 1);
+  struct tile_cnts p = cnts_of(c, 0), q1 = cnts_of(c, 1);
+  assert_int_equal(tile_status(c, 0), 0);
+  assert_int_equal(tile_status(c, 1), 0);
+  assert_int_equal(rd(c, TILE_REG(0, TESSERA_TILE_DONE_OFFSET)), 1);
+  assert_int_equal(rd(c, TILE_REG(1, TESSERA_TILE_DONE_OFFSET)), 1);
+  assert_memory_equal(tchip_tile(c, 1)->bank, cref->bank, sizeof cref->bank);
+  if (p.busy != pk.cycles || p.memory != pk.stall_memory || q1.busy != ck.cycles || q1.starved != ck.stall_stream_starved ||
+      q1.conflict != ck.stall_bank_conflict || q1.macs != ck.macs || q1.memory != ck.stall_memory)
+    fail_msg("link %s nk %u dh %u m %u offset %lld: producer busy %llu memory %llu (want %llu %llu), consumer busy %llu "
+             "starved %llu conflict %llu macs %llu (want %llu %llu %llu %llu)",
+             pv ? "attn_pv" : "attn_qk", nk, dh, m, (long long)offset, (unsigned long long)p.busy,
+             (unsigned long long)p.memory, (unsigned long long)pk.cycles, (unsigned long long)pk.stall_memory,
+             (unsigned long long)q1.busy, (unsigned long long)q1.starved, (unsigned long long)q1.conflict,
+             (unsigned long long)q1.macs, (unsigned long long)ck.cycles, (unsigned long long)ck.stall_stream_starved,
+             (unsigned long long)ck.stall_bank_conflict, (unsigned long long)ck.macs);
+  struct tchip_counters k;
+  tchip_counters(c, &k);
+  assert_true(k.tile[0].backpressure == pk.stall_backpressure);
+  assert_true(pk.cycles == nb + 2u + pk.stall_backpressure); /* two cycles of filling (docs/tile.md) */
+  free(kv), free(q), free(pref), free(cref);
+}
+
+static void link_pairs(void **state) {
+  tchip *c = *state;
+  if (T < 2) skip();
+  static const int64_t offs[] = {-300, -7, -1, 1, 2, 3, 9, 500};
+  for (size_t i = 0; i < sizeof offs / sizeof *offs; i++) {
+    link_pair_case(c, L + 5, 2 * P + 3, L + 2, offs[i], 0); /* a fast consumer */
+    link_pair_case(c, 3, P + 1, 4 * L + 1, offs[i], 0);      /* a slow one: long rows */
+    link_pair_case(c, L + 3, 2 * P + 1, 2 * L + 3, offs[i], 1);
+  }
+}
+
+/* One send of 2n beats feeding two attn_qk runs of n beats each (the send ends only when the second
+ * has taken its last beat), then two sends feeding one attn_pv run; refusals: attn on tile 0, send
+ * on the last tile (no link: code 2), a send with cols = 0 (code 3, puts nothing on the link), and
+ * an attn run whose groups cut a row (a malformed stream: its beats are taken, nothing is written,
+ * code 3 without done). */
+static void link_runs(void **state) {
+  tchip *c = *state;
+  if (T < 2) skip();
+  const uint32_t nk = 2 * L + 3, dh = P + 2, gpr = (dh + P - 1) / P, nb = nk * gpr, kn_s = dh;
+  const uint32_t half = nk / 2, m = L > 1 ? L - 1 : 1; /* one region per lane: Q at word 0 whatever kn */
+  uint32_t *kv = malloc(4u * nk * dh), *q = malloc(4u * m * (dh + nk));
+  assert_true(kv && q);
+  rnd_words(kv, (size_t)nk * dh), rnd_words(q, (size_t)m * (dh + nk));
+  struct ttile_state *ps = tchip_tile(c, 0);
+  rows_put(ps, nk, kn_s, 0, dh, kv);
+  struct ttile_desc sd = {.kernel = TESSERA_TILE_KERNEL_SEND, .kn = kn_s, .ntok = nk, .tpl = (nk + L - 1) / L, .cols = dh};
+  uint32_t *hdr, (*slot)[P];
+  assert_int_equal(send_beats(ps, &sd, &hdr, &slot), nb);
+  /* Run 1 takes rows 0 .. half-1 (S1 = Q K1^T over `half` keys), run 2 rows half .. nk-1: their
+   * headers name rows from half on, so run 2's n (kn - k) counts every key and only columns
+   * half .. nk-1 of its S are written. */
+  struct ttile_desc a1 = {.kernel = TESSERA_TILE_KERNEL_ATTN_QK, .k = dh, .kn = dh + half, .ntok = m, .tpl = (m + L - 1) / L,
+                          .ngroups = half * gpr};
+  struct ttile_desc a2 = a1;
+  a2.kn = dh + nk, a2.ngroups = nb - half * gpr;
+  struct ttile_state *cs = tchip_tile(c, 1);
+  rows_put(cs, m, dh + nk, 0, dh, q);
+  struct ttile_state *r1 = malloc(sizeof *r1), *r2 = malloc(sizeof *r2);
+  assert_true(r1 && r2);
+  memcpy(r1, cs, sizeof *r1);
+  struct ttile_counters k1, k2;
+  struct ttile_instream in1 = {.hdr = hdr, .slot = (const uint32_t(*)[P])slot, .nbeats = a1.ngroups};
+  assert_int_equal(ttile_cm_exec_stream(r1, &a1, &in1, &k1), 0);
+  memcpy(r2, r1, sizeof *r2);
+  struct ttile_instream in2 = {.hdr = hdr + a1.ngroups, .slot = (const uint32_t(*)[P])(slot + a1.ngroups), .nbeats = a2.ngroups};
+  assert_int_equal(ttile_cm_exec_stream(r2, &a2, &in2, &k2), 0);
+
+  tile_desc_write(c, 0, &sd);
+  tile_go(c, 0);
+  tile_desc_write(c, 1, &a1);
+  tile_go(c, 1);
+  tile_wait(c, 1);
+  assert_int_equal(rd(c, TILE_REG(1, TESSERA_TILE_DONE_OFFSET)), 1);
+  assert_memory_equal(tchip_tile(c, 1)->bank, r1->bank, sizeof r1->bank);
+  /* The send still holds the second half: busy for as long as nothing takes it. */
+  tchip_advance(c, 5000);
+  assert_true(tile_busy(c, 0));
+  assert_int_equal(rd(c, TILE_REG(0, TESSERA_TILE_DONE_OFFSET)), 0);
+  tile_desc_write(c, 1, &a2);
+  tile_go(c, 1);
+  tile_wait(c, 1), tile_wait(c, 0);
+  assert_int_equal(rd(c, TILE_REG(0, TESSERA_TILE_DONE_OFFSET)), 1);
+  assert_int_equal(rd(c, TILE_REG(1, TESSERA_TILE_DONE_OFFSET)), 2);
+  assert_memory_equal(tchip_tile(c, 1)->bank, r2->bank, sizeof r2->bank);
+  struct tile_cnts pc = cnts_of(c, 0), cc = cnts_of(c, 1);
+  struct tchip_counters k;
+  tchip_counters(c, &k);
+  assert_true(pc.busy == nb + 2u + k.tile[0].backpressure && k.tile[0].backpressure >= 5000);
+  assert_true(cc.macs == k1.macs + k2.macs);
+
+  /* Two sends (rows 0 .. half-1, then the rest with row0 = half) into one attn_pv on tile 2 if
+   * there is one, else on tile 1. */
+  unsigned pt = T > 2 ? 1u : 0u, ct = pt + 1u;
+  ps = tchip_tile(c, pt);
+  memset(ps, 0, sizeof *ps);
+  rows_put(ps, nk, kn_s, 0, dh, kv);
+  /* The first send takes rows 0 .. half-1; then rows half .. nk-1 are written in their place and
+   * the second send takes them with row0 = half (a send reads the banks as it starts). */
+  struct ttile_desc s1 = sd, s2 = sd;
+  s1.ntok = half, s1.tpl = (half + L - 1) / L;
+  s2.ntok = nk - half, s2.tpl = (nk - half + L - 1) / L, s2.row0 = half;
+  struct ttile_desc pvd = {.kernel = TESSERA_TILE_KERNEL_ATTN_PV, .k = dh, .kn = dh + nk, .ntok = m,
+                           .tpl = (m + L - 1) / L, .ngroups = nb};
+  struct ttile_state *cs2 = tchip_tile(c, ct);
+  memset(cs2, 0, sizeof *cs2);
+  rows_put(cs2, m, dh + nk, 0, dh + nk, q);
+  struct ttile_state *r3 = malloc(sizeof *r3);
+  assert_non_null(r3);
+  memcpy(r3, cs2, sizeof *r3);
+  /* The reference takes the beats of one send of all nk rows: the same beats. */
+  struct ttile_instream in3 = {.hdr = hdr, .slot = (const uint32_t(*)[P])slot, .nbeats = nb};
+  struct ttile_counters k3;
+  assert_int_equal(ttile_cm_exec_stream(r3, &pvd, &in3, &k3), 0);
+  tile_desc_write(c, ct, &pvd);
+  tile_go(c, ct);
+  tile_desc_write(c, pt, &s1);
+  tile_go(c, pt);
+  tile_wait(c, pt);
+  assert_true(tile_busy(c, ct));
+  rows_put(tchip_tile(c, pt), nk - half, kn_s, 0, dh, kv + (size_t)half * dh);
+  tile_desc_write(c, pt, &s2);
+  tile_go(c, pt);
+  tile_wait(c, pt), tile_wait(c, ct);
+  assert_int_equal(tile_status(c, ct), 0);
+  assert_memory_equal(tchip_tile(c, ct)->bank, r3->bank, sizeof r3->bank);
+
+  /* Refusals. */
+  struct ttile_desc bad = a1;
+  tile_desc_write(c, 0, &bad);
+  tile_go(c, 0);
+  assert_int_equal(tile_status(c, 0), TESSERA_TILE_STATUS_ERROR_MASK | 2u << TESSERA_TILE_STATUS_CODE_SHIFT);
+  wr(c, TILE_REG(0, TESSERA_TILE_CLEAR_OFFSET), TESSERA_TILE_CLEAR_ERROR_MASK);
+  tile_desc_write(c, T - 1, &sd);
+  tile_go(c, T - 1);
+  assert_int_equal(tile_status(c, T - 1), TESSERA_TILE_STATUS_ERROR_MASK | 2u << TESSERA_TILE_STATUS_CODE_SHIFT);
+  wr(c, TILE_REG(T - 1, TESSERA_TILE_CLEAR_OFFSET), TESSERA_TILE_CLEAR_ERROR_MASK);
+  bad = sd, bad.cols = 0;
+  tile_desc_write(c, 0, &bad);
+  tile_go(c, 0);
+  assert_int_equal(tile_status(c, 0), TESSERA_TILE_STATUS_ERROR_MASK | 3u << TESSERA_TILE_STATUS_CODE_SHIFT);
+  wr(c, TILE_REG(0, TESSERA_TILE_CLEAR_OFFSET), TESSERA_TILE_CLEAR_ERROR_MASK);
+  /* A malformed stream: 3 groups of rows of 2 (the third's row has no last group). */
+  if (gpr == 2) {
+    struct ttile_state *before = malloc(sizeof *before);
+    assert_non_null(before);
+    memcpy(before, tchip_tile(c, 1), sizeof *before);
+    uint32_t done1 = rd(c, TILE_REG(1, TESSERA_TILE_DONE_OFFSET));
+    struct ttile_desc cut = a1;
+    cut.ngroups = 3;
+    tile_desc_write(c, 1, &cut);
+    tile_go(c, 1);
+    tile_desc_write(c, 0, &sd);
+    tile_go(c, 0);
+    tile_wait(c, 1);
+    assert_int_equal(tile_status(c, 1), TESSERA_TILE_STATUS_ERROR_MASK | 3u << TESSERA_TILE_STATUS_CODE_SHIFT);
+    assert_int_equal(rd(c, TILE_REG(1, TESSERA_TILE_DONE_OFFSET)), done1);
+    assert_memory_equal(tchip_tile(c, 1)->bank, before->bank, sizeof before->bank);
+    wr(c, TILE_REG(1, TESSERA_TILE_CLEAR_OFFSET), TESSERA_TILE_CLEAR_ERROR_MASK);
+    /* The rest of the beats (from beat 3 on) go to the next run: its headers start mid-row, so
+     * it is malformed too; take them all and the send ends. */
+    cut.ngroups = nb - 3;
+    cut.kn = dh + nk;
+    tile_desc_write(c, 1, &cut);
+    tile_go(c, 1);
+    tile_wait(c, 1), tile_wait(c, 0);
+    assert_int_equal(tile_status(c, 1), TESSERA_TILE_STATUS_ERROR_MASK | 3u << TESSERA_TILE_STATUS_CODE_SHIFT);
+    assert_int_equal(tile_status(c, 0), 0);
+    free(before);
+  }
+  free(kv), free(q), free(hdr), free(slot), free(r1), free(r2), free(r3);
+}
+
 static void timeline_and_counters(void **state) {
   tchip *c = *state;
   assert_int_equal(tchip_timeline(c, 1), TCHIP_OK);
@@ -896,6 +1163,8 @@ int main(void) {
     cmocka_unit_test_setup_teardown(tile_registers, setup, teardown),
     cmocka_unit_test_setup_teardown(tile_run_add, setup, teardown),
     cmocka_unit_test_setup_teardown(timeline_and_counters, setup, teardown),
+    cmocka_unit_test_setup_teardown(link_pairs, setup, teardown),
+    cmocka_unit_test_setup_teardown(link_runs, setup, teardown),
     cmocka_unit_test_setup_teardown(firmware_fwd, setup, teardown),
     cmocka_unit_test_setup_teardown(firmware_trap, setup, teardown),
     cmocka_unit_test_setup_teardown(firmware_window, setup, teardown),
