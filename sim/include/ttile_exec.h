@@ -49,7 +49,8 @@ struct ttile_desc {
  * presented from busy cycle valid_at[b] on, and never before beat b-1 has been taken, until the tile
  * takes it (TTILE_NEVER: never presented); period is then unused. taken_at: NULL, or set by the run
  * to the busy cycle in which the tile takes beat b, b < nbeats (TTILE_NEVER: not taken, as every beat
- * from ngroups on; undefined when the run ends with a nonzero status). Both models take this pattern as an input, so the
+ * from ngroups on and every beat of a refused run; a malformed stream, code 3 found as the RTL runs:
+ * the RTL's take times, the cmodel's TTILE_NEVER). Both models take this pattern as an input, so the
  * cycles the tile waits for a beat (stall_stream_starved) and the take times agree. */
 struct ttile_instream {
   const uint32_t *hdr;
