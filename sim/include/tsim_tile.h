@@ -119,6 +119,24 @@ int tsim_tile_run_ports(tsim_tile *t, const struct tsim_tile_desc *d, const stru
 int tsim_tile_run_link(tsim_tile *prod, const struct tsim_tile_desc *pd, tsim_tile *cons,
                        const struct tsim_tile_desc *cd, int64_t offset, struct tsim_tile_sink *snk,
                        uint64_t *in_taken_at, uint32_t in_cap, uint64_t max_cycles);
+/* One run of a tile in a link of scheduled runs: descriptor d, to start with its first busy cycle at
+ * link cycle `at` (>= 1), or as soon as the tile is free if its previous run is still on then (a
+ * run can start two cycles after the previous one's last busy cycle, at the earliest). began and
+ * ended: its first and last busy cycles, code its status, ctr its own counters (out). */
+struct tsim_tile_run {
+  struct tsim_tile_desc d;
+  int64_t at;
+  int64_t began, ended;
+  uint32_t code;
+  struct tsim_tile_counters ctr;
+};
+/* tsim_tile_run_link with a sequence of runs on each tile (pr: the producer's npr, cr: the
+ * consumer's ncr, each in order): the beats that cross in snk as there, their take times
+ * (snk->taken_at and in_taken_at, b < in_cap) in link cycles. Clocks until every run has ended: 0,
+ * or -1 after max_cycles. */
+int tsim_tile_run_link_runs(tsim_tile *prod, struct tsim_tile_run *pr, uint32_t npr, tsim_tile *cons,
+                            struct tsim_tile_run *cr, uint32_t ncr, struct tsim_tile_sink *snk, uint64_t *in_taken_at,
+                            uint32_t in_cap, uint64_t max_cycles);
 /* The status code of the last run: 0, or 2 / 3 / 4 (docs/tile.md, "One descriptor run"; 3 also
  * for a malformed stream, found as the run goes). */
 uint32_t tsim_tile_code(const tsim_tile *t);

@@ -243,33 +243,64 @@ extern "C" int tsim_tile_run_ports(tsim_tile *s, const struct tsim_tile_desc *d,
   return rc;
 }
 
-extern "C" int tsim_tile_run_link(tsim_tile *ps, const struct tsim_tile_desc *pd, tsim_tile *cs,
-                                  const struct tsim_tile_desc *cd, int64_t offset, struct tsim_tile_sink *snk,
-                                  uint64_t *in_taken_at, uint32_t in_cap, uint64_t max_cycles) {
+// One side of a link: its tile, its runs in order, the next to start, whether one is on.
+struct link_side {
+  tsim_tile *s;
+  struct tsim_tile_run *runs;
+  uint32_t n, next;
+  bool on;
+  struct tsim_tile_counters base;
+};
+
+// At the start of link cycle g: a run that has ended (busy_o low again) is recorded; the next run
+// starts (start_i high in this cycle) once the tile is free and g >= its requested cycle - 1.
+static void side_step(link_side *sd, int64_t g) {
+  Vtile *t = sd->s->top;
+  t->start_i = 0;
+  if (sd->on && !t->busy_o) {
+    struct tsim_tile_run *r = &sd->runs[sd->next - 1];
+    struct tsim_tile_counters c;
+    tsim_tile_counters(sd->s, &c);
+    r->ended = g - 1;
+    r->code = t->code_o;
+    r->ctr.busy = c.busy - sd->base.busy, r->ctr.macs = c.macs - sd->base.macs;
+    r->ctr.conflict = c.conflict - sd->base.conflict, r->ctr.starved = c.starved - sd->base.starved;
+    r->ctr.memory = c.memory - sd->base.memory, r->ctr.backpressure = c.backpressure - sd->base.backpressure;
+    sd->on = false;
+  }
+  if (!sd->on && sd->next < sd->n && g >= sd->runs[sd->next].at - 1) {
+    struct tsim_tile_run *r = &sd->runs[sd->next++];
+    put_desc(t, &r->d);
+    t->start_i = 1;
+    r->began = g + 1;
+    tsim_tile_counters(sd->s, &sd->base);
+    sd->on = true;
+  }
+}
+
+extern "C" int tsim_tile_run_link_runs(tsim_tile *ps, struct tsim_tile_run *pr, uint32_t npr, tsim_tile *cs,
+                                       struct tsim_tile_run *cr, uint32_t ncr, struct tsim_tile_sink *snk,
+                                       uint64_t *in_taken_at, uint32_t in_cap, uint64_t max_cycles) {
   Vtile *p = ps->top, *c = cs->top;
-  put_desc(p, pd);
-  put_desc(c, cd);
   p->so_en_i = 1;
   p->si_en_i = 0;
   c->si_en_i = 1;
   c->so_en_i = 0;
   for (uint32_t b = 0; snk->taken_at && b < snk->cap; b++) snk->taken_at[b] = UINT64_MAX;
   for (uint32_t b = 0; in_taken_at && b < in_cap; b++) in_taken_at[b] = UINT64_MAX;
+  for (uint32_t i = 0; i < npr; i++) pr[i].began = pr[i].ended = -1, pr[i].code = 0;
+  for (uint32_t i = 0; i < ncr; i++) cr[i].began = cr[i].ended = -1, cr[i].code = 0;
   snk->taken = 0;
-  // Cycle g of the link is the producer's busy cycle g and the consumer's g - offset; a tile whose
-  // first busy cycle is f has start_i high in cycle f - 1 (sampled at that cycle's edge).
-  int64_t g = (offset < 0 ? offset : 0) - 1;
-  bool p_on = false, c_on = false;
+  link_side sp = {ps, pr, npr, 0, false, {}}, sc = {cs, cr, ncr, 0, false, {}};
   int rc = -1;
-  for (uint64_t n = 0; n <= max_cycles; n++, g++) {
-    if (p_on && c_on && !p->busy_o && !c->busy_o) {
+  for (uint64_t g = 0; g <= max_cycles; g++) {
+    side_step(&sp, (int64_t)g);
+    side_step(&sc, (int64_t)g);
+    if (!sp.on && !sc.on && sp.next == npr && sc.next == ncr) {
       rc = 0;
       break;
     }
-    if (n == max_cycles) break;
-    const bool p_start = g == -1, c_start = g == offset - 1;
-    p->start_i = p_start;
-    c->start_i = c_start;
+    if (g == max_cycles) break;
     // The wires: so_valid_o and si_ready_o are functions of each tile's registers alone.
     const bool valid = p->so_valid_o, ready = c->si_ready_o;
     c->si_valid_i = valid;
@@ -281,15 +312,13 @@ extern "C" int tsim_tile_run_link(tsim_tile *ps, const struct tsim_tile_desc *pd
       if (b < snk->cap) {
         snk->hdr[b] = p->so_hdr_o;
         get_words(p->so_slots_o, snk->slots + (size_t)b * TESSERA_CFG_NNZ_PER_CYCLE, TESSERA_CFG_NNZ_PER_CYCLE);
-        if (snk->taken_at) snk->taken_at[b] = (uint64_t)g;
+        if (snk->taken_at) snk->taken_at[b] = g;
       }
-      if (in_taken_at && b < in_cap) in_taken_at[b] = (uint64_t)(g - offset);
+      if (in_taken_at && b < in_cap) in_taken_at[b] = g;
       snk->taken++;
     }
     tick(ps);
     tick(cs);
-    p_on = p_on || p_start;
-    c_on = c_on || c_start;
   }
   p->start_i = c->start_i = 0;
   c->si_valid_i = 0;
@@ -298,6 +327,20 @@ extern "C" int tsim_tile_run_link(tsim_tile *ps, const struct tsim_tile_desc *pd
   p->so_en_i = 0;
   p->eval();
   c->eval();
+  return rc;
+}
+
+extern "C" int tsim_tile_run_link(tsim_tile *ps, const struct tsim_tile_desc *pd, tsim_tile *cs,
+                                  const struct tsim_tile_desc *cd, int64_t offset, struct tsim_tile_sink *snk,
+                                  uint64_t *in_taken_at, uint32_t in_cap, uint64_t max_cycles) {
+  // The producer's first busy cycle at link cycle base, the consumer's at base + offset, both >= 1.
+  const int64_t base = offset < 0 ? 1 - offset : 1;
+  struct tsim_tile_run pr = {*pd, base, 0, 0, 0, {}}, cr = {*cd, base + offset, 0, 0, 0, {}};
+  int rc = tsim_tile_run_link_runs(ps, &pr, 1, cs, &cr, 1, snk, in_taken_at, in_cap, max_cycles);
+  for (uint32_t b = 0; snk->taken_at && b < snk->cap; b++)
+    if (snk->taken_at[b] != UINT64_MAX) snk->taken_at[b] -= (uint64_t)base;
+  for (uint32_t b = 0; in_taken_at && b < in_cap; b++)
+    if (in_taken_at[b] != UINT64_MAX) in_taken_at[b] -= (uint64_t)(base + offset);
   return rc;
 }
 

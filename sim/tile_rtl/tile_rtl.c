@@ -358,3 +358,59 @@ int ttile_rtl_exec_link(struct ttile_state *prod, const struct ttile_desc *pd, s
   tsim_tile_close(tp), tsim_tile_close(tc);
   return 0;
 }
+
+int ttile_rtl_exec_link_runs(struct ttile_state *prod, struct ttile_link_run *pr, uint32_t npr, struct ttile_state *cons,
+                             struct ttile_link_run *cr, uint32_t ncr, struct ttile_outstream *out, uint64_t *in_taken_at,
+                             const char *fst_path, char *err, size_t errlen) {
+  if (!prod || !pr || !npr || !cons || !cr || !ncr || !out || !out->hdr || !out->slot)
+    return fail(err, errlen, "tile rtl link: a NULL argument or no runs");
+  uint64_t limit = 0, ng = 0;
+  int64_t last = 0;
+  for (uint32_t i = 0; i < npr + ncr; i++) {
+    const struct ttile_link_run *r = i < npr ? &pr[i] : &cr[i - npr];
+    uint32_t code = code_of(&r->d);
+    if (i < npr ? code != TESSERA_TILE_KERNEL_SEND : (code != TESSERA_TILE_KERNEL_ATTN_QK && code != TESSERA_TILE_KERNEL_ATTN_PV))
+      return fail(err, errlen, "tile rtl link: the producer runs send and the consumer attn_qk or attn_pv");
+    if (r->at < 1 || r->at > ((int64_t)1 << 40)) return fail(err, errlen, "tile rtl link: a run at cycle %lld", (long long)r->at);
+    if (r->at > last) last = r->at;
+    limit += run_limit(&r->d, NULL, NULL) + 2 * ((uint64_t)(r->d.ntok & 0xffffu) * ((r->d.cols + (uint64_t)P - 1) / P) + 2);
+    if (i >= npr) ng += r->d.ngroups;
+  }
+  limit += (uint64_t)last;
+  tsim_tile *tp = tsim_tile_open(fst_path), *tc = tsim_tile_open(NULL);
+  struct tsim_tile_run *runs = calloc((size_t)npr + ncr, sizeof *runs);
+  if (!tp || !tc || !runs) {
+    tsim_tile_close(tp), tsim_tile_close(tc), free(runs);
+    return open_fail(fst_path, err, errlen);
+  }
+  for (uint32_t i = 0; i < npr + ncr; i++) {
+    const struct ttile_link_run *r = i < npr ? &pr[i] : &cr[i - npr];
+    load_state(i < npr ? tp : tc, i < npr ? prod : cons, &r->d);
+    runs[i].d = sim_desc(&r->d);
+    runs[i].at = r->at;
+  }
+  tsim_tile_clear_counters(tp);
+  tsim_tile_clear_counters(tc);
+  struct tsim_tile_sink snk = {out->hdr, &out->slot[0][0], out->cap, 0, 0, NULL, out->taken_at};
+  int rc = tsim_tile_run_link_runs(tp, runs, npr, tc, runs + npr, ncr, &snk, in_taken_at,
+                                   ng < UINT32_MAX ? (uint32_t)ng : UINT32_MAX, limit);
+  out->nbeats = snk.taken;
+  if (!rc) {
+    struct ttile_counters scratch;
+    for (uint32_t i = 0; i < npr + ncr; i++) {
+      struct ttile_link_run *r = i < npr ? &pr[i] : &cr[i - npr];
+      read_state(i < npr ? tp : tc, i < npr ? prod : cons, &r->d, &scratch);
+      r->began = runs[i].began, r->ended = runs[i].ended, r->code = (int)runs[i].code;
+      memset(&r->ctr, 0, sizeof r->ctr);
+      r->ctr.cycles = r->ctr.busy = runs[i].ctr.busy;
+      r->ctr.macs = runs[i].ctr.macs;
+      r->ctr.stall_bank_conflict = runs[i].ctr.conflict;
+      r->ctr.stall_stream_starved = runs[i].ctr.starved;
+      r->ctr.stall_backpressure = runs[i].ctr.backpressure;
+      r->ctr.stall_memory = runs[i].ctr.memory;
+    }
+  }
+  tsim_tile_close(tp), tsim_tile_close(tc), free(runs);
+  if (rc) return fail(err, errlen, "tile rtl link: the two tiles did not finish within %llu cycles", (unsigned long long)limit);
+  return 0;
+}

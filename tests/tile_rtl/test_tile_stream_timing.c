@@ -407,14 +407,98 @@ static void link_refused(void **state) {
   free(a), free(b);
 }
 
+/* --- Sequences of runs on two linked tiles ----------------------------------------------------- */
+
+/* Sends of rows [row_cut[k], row_cut[k + 1]) (each sends its tile's bank rows 0.. as rows row0 =
+ * row_cut[k] ..) at the requested cycles p_at[k]; attn runs (code) over rows [c_cut[j], c_cut[j + 1])
+ * of the keys at c_at[j] (1: as soon as the tile is free). RTL == ttile_cm_exec_link_runs in every
+ * run's cycles, status and counters, both tiles' words, the beats and every take. */
+static void runs_case(uint32_t code, uint32_t m, uint32_t nk, uint32_t dh, const uint32_t *p_cut, const int64_t *p_at,
+                      uint32_t np, const uint32_t *c_cut, const int64_t *c_at, uint32_t nc, const char *what) {
+  const uint32_t kn_p = dh + 2, gpr = (dh + P - 1) / P, nb = nk * gpr;
+  struct ttile_state *prod = state_new(), *cons = state_new();
+  fill(prod, tpl_of(nk), kn_p);
+  uint32_t kn = dh + nk, tpl = tpl_of(m);
+  fill(cons, tpl, kn);
+  struct ttile_link_run pr[2][4], cr[2][4];
+  for (uint32_t k = 0; k < np; k++) {
+    uint32_t rows = p_cut[k + 1] - p_cut[k];
+    pr[0][k] = (struct ttile_link_run){
+        .d = {.kernel = KERNEL(SEND), .kn = kn_p, .ntok = rows, .tpl = tpl_of(rows), .off_a = 1, .cols = dh, .row0 = p_cut[k]},
+        .at = p_at[k]};
+    pr[1][k] = pr[0][k];
+  }
+  for (uint32_t j = 0; j < nc; j++) {
+    cr[0][j] = (struct ttile_link_run){
+        .d = {.kernel = code, .k = dh, .kn = kn, .ntok = m, .tpl = tpl, .ngroups = (c_cut[j + 1] - c_cut[j]) * gpr},
+        .at = c_at[j]};
+    cr[1][j] = cr[0][j];
+  }
+  uint32_t *h[2], (*sl[2])[P];
+  uint64_t *to[2], *ti[2];
+  for (int i = 0; i < 2; i++) {
+    h[i] = calloc(nb, sizeof *h[i]), sl[i] = calloc(nb, sizeof *sl[i]);
+    to[i] = calloc(nb, sizeof *to[i]), ti[i] = calloc(nb, sizeof *ti[i]);
+    assert_true(h[i] && sl[i] && to[i] && ti[i]);
+  }
+  struct ttile_state *pc = state_copy(prod), *cc = state_copy(cons), *prt = state_copy(prod), *crt = state_copy(cons);
+  struct ttile_outstream oc = {.hdr = h[0], .slot = sl[0], .cap = nb, .taken_at = to[0]};
+  struct ttile_outstream orl = {.hdr = h[1], .slot = sl[1], .cap = nb, .taken_at = to[1]};
+  char err[200] = "";
+  assert_int_equal(ttile_cm_exec_link_runs(pc, pr[0], np, cc, cr[0], nc, &oc, ti[0]), 0);
+  if (ttile_rtl_exec_link_runs(prt, pr[1], np, crt, cr[1], nc, &orl, ti[1], NULL, err, sizeof err))
+    fail_msg("%s: rtl: %s", what, err);
+  expect_states(pc, prt, what);
+  expect_states(cc, crt, what);
+  assert_int_equal(oc.nbeats, nb);
+  assert_int_equal(orl.nbeats, nb);
+  assert_memory_equal(h[0], h[1], sizeof *h[0] * nb);
+  assert_memory_equal(sl[0], sl[1], sizeof *sl[0] * nb);
+  expect_takes(to[0], to[1], nb, what);
+  expect_takes(ti[0], ti[1], nb, what);
+  expect_takes(ti[1], to[1], nb, what);
+  print_message("# %s (%s):", what, code == KERNEL(ATTN_QK) ? "attn_qk" : "attn_pv");
+  for (uint32_t i = 0; i < np + nc; i++) {
+    const struct ttile_link_run *a = i < np ? &pr[0][i] : &cr[0][i - np], *b = i < np ? &pr[1][i] : &cr[1][i - np];
+    if (a->began != b->began || a->ended != b->ended || a->code != b->code)
+      fail_msg("%s: %s run %u: cmodel cycles %lld..%lld code %d, rtl %lld..%lld code %d", what,
+               i < np ? "send" : "attn", i < np ? i : i - np, (long long)a->began, (long long)a->ended, a->code,
+               (long long)b->began, (long long)b->ended, b->code);
+    assert_int_equal(b->code, 0);
+    expect_counters(&a->ctr, &b->ctr, what);
+    print_message(" %s %lld..%lld", i < np ? "send" : "attn", (long long)b->began, (long long)b->ended);
+  }
+  print_message("\n");
+  for (int i = 0; i < 2; i++) free(h[i]), free(sl[i]), free(to[i]), free(ti[i]);
+  free(prod), free(cons), free(pc), free(cc), free(prt), free(crt);
+}
+
+static void link_runs(void **state) {
+  (void)state;
+  const uint32_t nk = L + 5, dh = 2 * P + 3;
+  static const uint32_t all[] = {0, L + 5}, half[] = {0, 9, L + 5}, thirds[] = {0, 5, 12, L + 5};
+  static const int64_t at1[] = {1, 1, 1}, late[] = {40, 700, 1500}, mixed[] = {3, 60, 1};
+  for (int pv = 0; pv < 2; pv++) {
+    uint32_t code = pv ? KERNEL(ATTN_PV) : KERNEL(ATTN_QK);
+    /* One send into two attn runs, the second at once or late; two sends into one run. */
+    runs_case(code, L + 3, nk, dh, all, at1, 1, half, at1, 2, "a send into two runs back to back");
+    runs_case(code, L + 3, nk, dh, all, mixed, 1, half, late, 2, "a send into two runs, the second late");
+    runs_case(code, L + 3, nk, dh, half, at1, 2, all, late, 1, "two sends back to back into one late run");
+    runs_case(code, 9 * L + 1, nk, dh, half, late, 2, all, at1, 1, "two sends, the second late, into one slow run");
+    /* Three sends into two runs, boundaries apart. */
+    runs_case(code, L + 3, nk, dh, thirds, mixed, 3, half, mixed, 2, "three sends into two runs");
+    runs_case(code, 9 * L + 1, nk, dh, thirds, late, 3, half, at1, 2, "three late sends into two slow runs");
+  }
+}
+
 int main(void) {
-  if (!ttile_rtl_exec_io || !ttile_rtl_exec_link) {
+  if (!ttile_rtl_exec_io || !ttile_rtl_exec_link || !ttile_rtl_exec_link_runs) {
     printf("1..0 # SKIP the RTL tile is not linked in\n");
     return 0;
   }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(attn_valid_times),  cmocka_unit_test(send_ready_times),   cmocka_unit_test(link_fast_consumer),
-      cmocka_unit_test(link_slow_consumer), cmocka_unit_test(link_refused),
+      cmocka_unit_test(link_slow_consumer), cmocka_unit_test(link_refused),       cmocka_unit_test(link_runs),
   };
   return cmocka_run_group_tests_name("tile_stream_timing", tests, NULL, NULL);
 }
