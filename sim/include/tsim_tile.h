@@ -79,9 +79,9 @@ int tsim_tile_run_stream(tsim_tile *t, const struct tsim_tile_desc *d, const uin
                          uint32_t nbeats, uint32_t period, uint64_t max_cycles);
 /* A stream source on the stream-in port for one run: beat b (hdr[b], slots[b * P .. b * P + P - 1])
  * is presented from the run's busy cycle b * period on until the tile takes it (period 0: always),
- * as tsim_tile_run_stream presents it; with valid_at set, from busy cycle valid_at[b] on instead
- * (and never before beat b - 1 is taken; UINT64_MAX: never). taken_at: NULL, or the busy cycle in
- * which the tile takes beat b, b < nbeats (UINT64_MAX: not taken). */
+ * as tsim_tile_run_stream presents it; with valid_at set (nbeats entries), from busy cycle
+ * valid_at[b] on instead (and never before beat b - 1 is taken; UINT64_MAX: never). taken_at: NULL,
+ * or the busy cycle in which the tile takes beat b, b < nbeats (UINT64_MAX: not taken). */
 struct tsim_tile_source {
   const uint32_t *hdr;
   const uint32_t *slots;
@@ -92,7 +92,8 @@ struct tsim_tile_source {
 };
 /* A stream sink on the stream-out port for one run (send; docs/tile.md, "Stream ports"): it is
  * ready for the tile's beat b from the run's busy cycle b * period on until it takes it (period 0:
- * always ready); with ready_at set, from busy cycle ready_at[b] on instead. The first cap beats
+ * always ready); with ready_at set (cap entries), from busy cycle ready_at[b] on instead, and never
+ * for a beat past cap. The first cap beats
  * taken are stored (hdr[b], slots[b * P ..]) with their take times in taken_at[b] (NULL: not
  * wanted; UINT64_MAX for b < cap not taken); taken counts every beat taken. */
 struct tsim_tile_sink {

@@ -45,12 +45,12 @@ struct ttile_desc {
 /* The source on a tile's stream-in port for one run of attn_qk or attn_pv (docs/tile.md, "Stream
  * ports"): beats b = 0 .. nbeats-1, each one weight group (hdr[b] in the wb_hdr layout, slot[b] as
  * wb_slot). Busy cycle 0 is the run's first cycle. valid_at NULL: beat b is presented (valid) from
- * busy cycle b * period on (period 0: always valid) until the tile takes it. valid_at set: beat b is
- * presented from busy cycle valid_at[b] on, and never before beat b-1 has been taken, until the tile
- * takes it (TTILE_NEVER: never presented); period is then unused. taken_at: NULL, or set by the run
- * to the busy cycle in which the tile takes beat b, b < nbeats (TTILE_NEVER: not taken, as every beat
- * from ngroups on and every beat of a refused run; a malformed stream, code 3 found as the RTL runs:
- * the RTL's take times, the cmodel's TTILE_NEVER). Both models take this pattern as an input, so the
+ * busy cycle b * period on (period 0: always valid) until the tile takes it. valid_at set (nbeats
+ * entries): beat b is presented from busy cycle valid_at[b] on, and never before beat b-1 has been
+ * taken, until the tile takes it (TTILE_NEVER: never presented); period is then unused. taken_at:
+ * NULL, or set by the run to the busy cycle in which the tile takes beat b, b < nbeats (TTILE_NEVER:
+ * not taken, as every beat from ngroups on and every beat of a refused run; a malformed stream, code
+ * 3 found as the RTL runs: the RTL's take times, the cmodel's TTILE_NEVER). Both models take this pattern as an input, so the
  * cycles the tile waits for a beat (stall_stream_starved) and the take times agree. */
 struct ttile_instream {
   const uint32_t *hdr;
@@ -63,8 +63,8 @@ struct ttile_instream {
 
 /* The sink on a tile's stream-out port for one run of send (docs/tile.md, "Stream ports"):
  * ready_at NULL: it is ready for the tile's beat b from the run's busy cycle b * period on (period 0:
- * always ready) until it takes it; ready_at set: from busy cycle ready_at[b] on until it takes it
- * (period unused). The cycles the tile holds a beat the sink is not ready for are
+ * always ready) until it takes it; ready_at set (cap entries): from busy cycle ready_at[b] on until
+ * it takes it (period unused). The cycles the tile holds a beat the sink is not ready for are
  * stall_backpressure. The run stores its beats in hdr[b] (wb_hdr layout) and slot[b] (wb_slot
  * layout), b < cap, and sets nbeats to the number it sent; taken_at: NULL, or set to the busy cycle
  * in which the sink takes beat b, b < nbeats (TTILE_NEVER for b < cap not taken). */

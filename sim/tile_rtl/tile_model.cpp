@@ -220,7 +220,8 @@ extern "C" int tsim_tile_run_ports(tsim_tile *s, const struct tsim_tile_desc *d,
       t->si_hdr_i = src->hdr[in_taken];
       put_words(t->si_slots_i, src->slots + (size_t)in_taken * TESSERA_CFG_NNZ_PER_CYCLE, TESSERA_CFG_NNZ_PER_CYCLE);
     }
-    const bool ready = snk && n >= (snk->ready_at ? snk->ready_at[out_taken] : (uint64_t)out_taken * snk->period);
+    const bool ready = snk && (snk->ready_at ? out_taken < snk->cap && n >= snk->ready_at[out_taken]
+                                              : n >= (uint64_t)out_taken * snk->period);
     t->so_ready_i = ready;
     const bool take_in = valid && t->si_ready_o;
     const bool take_out = ready && t->so_valid_o;

@@ -476,7 +476,7 @@ static void runs_case(uint32_t code, uint32_t m, uint32_t nk, uint32_t dh, const
 static void link_runs(void **state) {
   (void)state;
   const uint32_t nk = L + 5, dh = 2 * P + 3;
-  static const uint32_t all[] = {0, L + 5}, half[] = {0, 9, L + 5}, thirds[] = {0, 5, 12, L + 5};
+  const uint32_t all[] = {0, nk}, half[] = {0, nk / 2 - 1, nk}, thirds[] = {0, nk / 4, nk / 2 + 2, nk};
   static const int64_t at1[] = {1, 1, 1}, late[] = {40, 700, 1500}, mixed[] = {3, 60, 1};
   for (int pv = 0; pv < 2; pv++) {
     uint32_t code = pv ? KERNEL(ATTN_PV) : KERNEL(ATTN_QK);
