@@ -79,28 +79,65 @@ int tsim_tile_run_stream(tsim_tile *t, const struct tsim_tile_desc *d, const uin
                          uint32_t nbeats, uint32_t period, uint64_t max_cycles);
 /* A stream source on the stream-in port for one run: beat b (hdr[b], slots[b * P .. b * P + P - 1])
  * is presented from the run's busy cycle b * period on until the tile takes it (period 0: always),
- * as tsim_tile_run_stream presents it. */
+ * as tsim_tile_run_stream presents it; with valid_at set (nbeats entries), from busy cycle
+ * valid_at[b] on instead (and never before beat b - 1 is taken; UINT64_MAX: never). taken_at: NULL,
+ * or the busy cycle in which the tile takes beat b, b < nbeats (UINT64_MAX: not taken). */
 struct tsim_tile_source {
   const uint32_t *hdr;
   const uint32_t *slots;
   uint32_t nbeats;
   uint32_t period;
+  const uint64_t *valid_at;
+  uint64_t *taken_at;
 };
 /* A stream sink on the stream-out port for one run (send; docs/tile.md, "Stream ports"): it is
  * ready for the tile's beat b from the run's busy cycle b * period on until it takes it (period 0:
- * always ready). The first cap beats taken are stored (hdr[b], slots[b * P ..]); taken counts
- * every beat taken. */
+ * always ready); with ready_at set (cap entries), from busy cycle ready_at[b] on instead, and never
+ * for a beat past cap. The first cap beats
+ * taken are stored (hdr[b], slots[b * P ..]) with their take times in taken_at[b] (NULL: not
+ * wanted; UINT64_MAX for b < cap not taken); taken counts every beat taken. */
 struct tsim_tile_sink {
   uint32_t *hdr;
   uint32_t *slots;
   uint32_t cap;
   uint32_t period;
   uint32_t taken;
+  const uint64_t *ready_at;
+  uint64_t *taken_at;
 };
 /* Run one descriptor with a source and / or a sink attached for this run only (NULL: none; the
  * port's enable is then low). 0, or -1 as tsim_tile_run. */
 int tsim_tile_run_ports(tsim_tile *t, const struct tsim_tile_desc *d, const struct tsim_tile_source *src,
                         struct tsim_tile_sink *snk, uint64_t max_cycles);
+/* Two tiles clocked together, the producer's stream-out port wired to the consumer's stream-in port
+ * (the consumer's si_valid_i, si_hdr_i, si_slots_i are the producer's so_valid_o, so_hdr_o,
+ * so_slots_o; the producer's so_ready_i is the consumer's si_ready_o; so_en_i and si_en_i high,
+ * the other two enables low). The producer runs pd with its first busy cycle at cycle 0 of the link,
+ * the consumer cd with its first at cycle `offset` (negative: the consumer starts first). The beats
+ * that cross are stored in snk as a sink stores them (its period and ready_at unused; taken_at in
+ * the producer's busy cycles); in_taken_at: NULL, or the consumer's busy cycle of each take, b <
+ * in_cap (UINT64_MAX: not taken). Clocks until both tiles are idle: 0, or -1 after max_cycles. */
+int tsim_tile_run_link(tsim_tile *prod, const struct tsim_tile_desc *pd, tsim_tile *cons,
+                       const struct tsim_tile_desc *cd, int64_t offset, struct tsim_tile_sink *snk,
+                       uint64_t *in_taken_at, uint32_t in_cap, uint64_t max_cycles);
+/* One run of a tile in a link of scheduled runs: descriptor d, to start with its first busy cycle at
+ * link cycle `at` (>= 1), or as soon as the tile is free if its previous run is still on then (a
+ * run can start two cycles after the previous one's last busy cycle, at the earliest). began and
+ * ended: its first and last busy cycles, code its status, ctr its own counters (out). */
+struct tsim_tile_run {
+  struct tsim_tile_desc d;
+  int64_t at;
+  int64_t began, ended;
+  uint32_t code;
+  struct tsim_tile_counters ctr;
+};
+/* tsim_tile_run_link with a sequence of runs on each tile (pr: the producer's npr, cr: the
+ * consumer's ncr, each in order): the beats that cross in snk as there, their take times
+ * (snk->taken_at and in_taken_at, b < in_cap) in link cycles. Clocks until every run has ended: 0,
+ * or -1 after max_cycles. */
+int tsim_tile_run_link_runs(tsim_tile *prod, struct tsim_tile_run *pr, uint32_t npr, tsim_tile *cons,
+                            struct tsim_tile_run *cr, uint32_t ncr, struct tsim_tile_sink *snk, uint64_t *in_taken_at,
+                            uint32_t in_cap, uint64_t max_cycles);
 /* The status code of the last run: 0, or 2 / 3 / 4 (docs/tile.md, "One descriptor run"; 3 also
  * for a malformed stream, found as the run goes). */
 uint32_t tsim_tile_code(const tsim_tile *t);

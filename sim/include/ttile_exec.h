@@ -45,11 +45,12 @@ struct ttile_desc {
 /* The source on a tile's stream-in port for one run of attn_qk or attn_pv (docs/tile.md, "Stream
  * ports"): beats b = 0 .. nbeats-1, each one weight group (hdr[b] in the wb_hdr layout, slot[b] as
  * wb_slot). Busy cycle 0 is the run's first cycle. valid_at NULL: beat b is presented (valid) from
- * busy cycle b * period on (period 0: always valid) until the tile takes it. valid_at set: beat b is
- * presented from busy cycle valid_at[b] on, and never before beat b-1 has been taken, until the tile
- * takes it (TTILE_NEVER: never presented); period is then unused. taken_at: NULL, or set by the run
- * to the busy cycle in which the tile takes beat b, b < nbeats (TTILE_NEVER: not taken, as every beat
- * from ngroups on; undefined when the run ends with a nonzero status). Both models take this pattern as an input, so the
+ * busy cycle b * period on (period 0: always valid) until the tile takes it. valid_at set (nbeats
+ * entries): beat b is presented from busy cycle valid_at[b] on, and never before beat b-1 has been
+ * taken, until the tile takes it (TTILE_NEVER: never presented); period is then unused. taken_at:
+ * NULL, or set by the run to the busy cycle in which the tile takes beat b, b < nbeats (TTILE_NEVER:
+ * not taken, as every beat from ngroups on and every beat of a refused run; a malformed stream, code
+ * 3 found as the RTL runs: the RTL's take times, the cmodel's TTILE_NEVER). Both models take this pattern as an input, so the
  * cycles the tile waits for a beat (stall_stream_starved) and the take times agree. */
 struct ttile_instream {
   const uint32_t *hdr;
@@ -62,8 +63,8 @@ struct ttile_instream {
 
 /* The sink on a tile's stream-out port for one run of send (docs/tile.md, "Stream ports"):
  * ready_at NULL: it is ready for the tile's beat b from the run's busy cycle b * period on (period 0:
- * always ready) until it takes it; ready_at set: from busy cycle ready_at[b] on until it takes it
- * (period unused). The cycles the tile holds a beat the sink is not ready for are
+ * always ready) until it takes it; ready_at set (cap entries): from busy cycle ready_at[b] on until
+ * it takes it (period unused). The cycles the tile holds a beat the sink is not ready for are
  * stall_backpressure. The run stores its beats in hdr[b] (wb_hdr layout) and slot[b] (wb_slot
  * layout), b < cap, and sets nbeats to the number it sent; taken_at: NULL, or set to the busy cycle
  * in which the sink takes beat b, b < nbeats (TTILE_NEVER for b < cap not taken). */
@@ -161,6 +162,37 @@ int ttile_rtl_exec_link(struct ttile_state *prod, const struct ttile_desc *pd, s
                         const struct ttile_desc *cd, int64_t offset, struct ttile_outstream *out, uint64_t *in_taken_at,
                         int codes[2], struct ttile_counters ctr[2], const char *fst_path, char *err, size_t errlen)
     __attribute__((weak));
+
+/* The general link: a sequence of send runs on the producer and of attn_qk / attn_pv runs on the
+ * consumer, each run (struct ttile_link_run) starting with its first busy cycle at link cycle `at`
+ * (>= 1), or as soon as its tile is free (two cycles after its previous run's last busy cycle) if
+ * that is later; the beats of all sends, in order, feed the consumer's runs in order (the sends'
+ * beats in total = the consumer runs' ngroups in total; a run's beats need not align with a send's).
+ * began, ended, code, ctr: each run's first and last busy cycles, status and counters (out). The
+ * beats are stored in out (hdr, slot, cap >= their total; nbeats; taken_at: NULL or the link cycle
+ * of each take); in_taken_at: NULL, or the same times (both sides take a beat in the same edge).
+ *
+ * ttile_cm_exec_link_runs is the coupling rule built from the primitives (docs/tile.md, "Linking two
+ * tiles"): beats in order; a beat that is the first of its send is valid from that send's busy cycle
+ * 2 (the send starting at max(at, the previous send's last take + 2)), any other from the cycle after
+ * its predecessor is taken (the source's rule); the consumer run's take times from
+ * ttile_cm_attn_takes on the prefix known so far when a later send's start depends on them; each
+ * send on a sink ready for its beat b at the consumer's take. 0, or -1: a bad argument, or a run
+ * refused or ending with a nonzero status (not modelled: the pair would not finish, or the RTL's
+ * malformed-stream run goes on taking beats). ttile_rtl_exec_link_runs: on two Verilated tiles
+ * clocked together (weak), -1 with a reason in err when they do not finish. */
+struct ttile_link_run {
+  struct ttile_desc d;
+  int64_t at;
+  int64_t began, ended;
+  int code;
+  struct ttile_counters ctr;
+};
+int ttile_cm_exec_link_runs(struct ttile_state *prod, struct ttile_link_run *pr, uint32_t npr, struct ttile_state *cons,
+                            struct ttile_link_run *cr, uint32_t ncr, struct ttile_outstream *out, uint64_t *in_taken_at);
+int ttile_rtl_exec_link_runs(struct ttile_state *prod, struct ttile_link_run *pr, uint32_t npr, struct ttile_state *cons,
+                             struct ttile_link_run *cr, uint32_t ncr, struct ttile_outstream *out, uint64_t *in_taken_at,
+                             const char *fst_path, char *err, size_t errlen) __attribute__((weak));
 
 #ifdef __cplusplus
 }

@@ -728,3 +728,88 @@ done:
   free(va), free(tk), free(ra);
   return rc;
 }
+
+int ttile_cm_exec_link_runs(struct ttile_state *prod, struct ttile_link_run *pr, uint32_t npr, struct ttile_state *cons,
+                            struct ttile_link_run *cr, uint32_t ncr, struct ttile_outstream *out, uint64_t *in_taken_at) {
+  if (!prod || !pr || !npr || !cons || !cr || !ncr || !out || !out->hdr || !out->slot) return -1;
+  for (uint32_t i = 0; i < npr + ncr; i++) {
+    const struct ttile_link_run *r = i < npr ? &pr[i] : &cr[i - npr];
+    uint32_t code = kernel_code(r->d.kernel);
+    if (i < npr ? code != TESSERA_TILE_KERNEL_SEND : (code != TESSERA_TILE_KERNEL_ATTN_QK && code != TESSERA_TILE_KERNEL_ATTN_PV))
+      return -1;
+    if (r->at < 1 || r->at > ((int64_t)1 << 40)) return -1;
+  }
+  /* The sends' beats, in order (their values do not depend on the timing); first[k]: send k's first. */
+  uint32_t *first = malloc(sizeof *first * ((size_t)npr + 1)), nb = 0;
+  if (!first) return -1;
+  for (uint32_t k = 0; k < npr; k++) {
+    struct ttile_outstream o = {.hdr = out->hdr + nb, .slot = out->slot + nb, .cap = out->cap - nb};
+    struct ttile_counters c;
+    if (ttile_cm_exec_io(prod, &pr[k].d, NULL, &o, &c) != 0) {
+      free(first);
+      return -1;
+    }
+    first[k] = nb, nb += o.nbeats;
+  }
+  first[npr] = nb;
+  uint64_t total = 0;
+  for (uint32_t j = 0; j < ncr; j++) total += cr[j].d.ngroups;
+  uint64_t *take = malloc(sizeof *take * ((size_t)nb + 1)), *va = malloc(sizeof *va * ((size_t)nb + 1));
+  uint64_t *tk = malloc(sizeof *tk * ((size_t)nb + 1)), *ps = malloc(sizeof *ps * ((size_t)npr + 1));
+  int rc = -1;
+  if (total != nb || !take || !va || !tk || !ps) goto done;
+  /* The consumer's runs in order; beat i (global) is beat i - i0 of the run that takes it. */
+  uint32_t i0 = 0, ks = 0; /* ks: the next send whose first beat is still to come */
+  int64_t prev_end = 0;
+  for (uint32_t j = 0; j < ncr; j++) {
+    const struct ttile_desc *d = &cr[j].d;
+    int64_t q = j && prev_end + 2 > cr[j].at ? prev_end + 2 : cr[j].at;
+    struct ttile_instream in = {.hdr = out->hdr + i0, .slot = (const uint32_t(*)[P])(out->slot + i0),
+                                .nbeats = d->ngroups, .valid_at = va, .taken_at = tk};
+    for (uint32_t b = 0; b < d->ngroups; b++) {
+      uint32_t i = i0 + b;
+      va[b] = 0; /* not the first of its send: from the cycle after its predecessor is taken */
+      if (ks < npr && i == first[ks]) {
+        /* Send ks starts once its tile is free: two cycles after its previous send's last take,
+         * which may be a take of this run (then the prefix's take times, which only its beats
+         * decide). */
+        int64_t p = pr[ks].at;
+        if (ks) {
+          if (i > i0) {
+            in.nbeats = b;
+            if (ttile_cm_attn_takes(d, &in, b, tk)) goto done;
+            in.nbeats = d->ngroups;
+            for (uint32_t a = 0; a < b; a++) take[i0 + a] = (uint64_t)q + tk[a];
+          }
+          if ((int64_t)take[i - 1] + 2 > p) p = (int64_t)take[i - 1] + 2;
+        }
+        ps[ks++] = (uint64_t)p;
+        va[b] = p + 2 > q ? (uint64_t)(p + 2 - q) : 0; /* in the output register from its busy cycle 2 */
+      }
+    }
+    int c = ttile_cm_exec_io(cons, d, &in, NULL, &cr[j].ctr);
+    if (c) goto done;
+    for (uint32_t b = 0; b < d->ngroups; b++) take[i0 + b] = (uint64_t)q + tk[b];
+    cr[j].began = q, cr[j].ended = prev_end = q + (int64_t)cr[j].ctr.cycles - 1, cr[j].code = 0;
+    i0 += d->ngroups;
+  }
+  /* Each send on a sink ready for its beat when the consumer takes it. */
+  for (uint32_t k = 0; k < npr; k++) {
+    uint32_t n = first[k + 1] - first[k];
+    for (uint32_t b = 0; b < n; b++) va[b] = take[first[k] + b] - ps[k];
+    struct ttile_outstream o = {.hdr = out->hdr + first[k], .slot = out->slot + first[k], .cap = n, .ready_at = va,
+                                .taken_at = tk};
+    if (ttile_cm_exec_io(prod, &pr[k].d, NULL, &o, &pr[k].ctr)) goto done;
+    pr[k].began = (int64_t)ps[k], pr[k].ended = (int64_t)ps[k] + (int64_t)pr[k].ctr.cycles - 1, pr[k].code = 0;
+  }
+  out->nbeats = nb;
+  for (uint32_t i = 0; i < nb; i++) {
+    if (out->taken_at) out->taken_at[i] = take[i];
+    if (in_taken_at) in_taken_at[i] = take[i];
+  }
+  for (uint32_t i = nb; out->taken_at && i < out->cap; i++) out->taken_at[i] = TTILE_NEVER;
+  rc = 0;
+done:
+  free(first), free(take), free(va), free(tk), free(ps);
+  return rc;
+}

@@ -193,35 +193,43 @@ extern "C" int tsim_tile_run_ports(tsim_tile *s, const struct tsim_tile_desc *d,
   put_desc(t, d);
   t->si_en_i = src != nullptr;
   t->so_en_i = snk != nullptr;
+  if (src && src->taken_at)
+    for (uint32_t b = 0; b < src->nbeats; b++) src->taken_at[b] = UINT64_MAX;
+  if (snk && snk->taken_at)
+    for (uint32_t b = 0; b < snk->cap; b++) snk->taken_at[b] = UINT64_MAX;
   t->start_i = 1;
   tick(s);
   t->start_i = 0;
   uint32_t in_taken = 0, out_taken = 0;
   if (snk) snk->taken = 0;
   int rc = -1;
-  // Cycle n of the run: the source's beat `in_taken` is valid from cycle in_taken * period on, and
-  // the sink is ready for the tile's beat `out_taken` from cycle out_taken * period on. The tile's
-  // si_ready_o and so_valid_o are functions of its registers alone, so both takes at this cycle's
-  // edge are known before the edge.
+  // Cycle n of the run: the source's beat `in_taken` is valid from its valid time on (valid_at, or
+  // in_taken * period), and the sink is ready for the tile's beat `out_taken` from its ready time on
+  // (ready_at, or out_taken * period). The tile's si_ready_o and so_valid_o are functions of its
+  // registers alone, so both takes at this cycle's edge are known before the edge.
   for (uint64_t n = 0; n <= max_cycles; n++) {
     if (!t->busy_o) {
       rc = 0;
       break;
     }
     if (n == max_cycles) break;
-    const bool valid = src && in_taken < src->nbeats && n >= (uint64_t)in_taken * src->period;
+    const bool valid = src && in_taken < src->nbeats &&
+                       n >= (src->valid_at ? src->valid_at[in_taken] : (uint64_t)in_taken * src->period);
     t->si_valid_i = valid;
     if (valid) {
       t->si_hdr_i = src->hdr[in_taken];
       put_words(t->si_slots_i, src->slots + (size_t)in_taken * TESSERA_CFG_NNZ_PER_CYCLE, TESSERA_CFG_NNZ_PER_CYCLE);
     }
-    const bool ready = snk && n >= (uint64_t)out_taken * snk->period;
+    const bool ready = snk && (snk->ready_at ? out_taken < snk->cap && n >= snk->ready_at[out_taken]
+                                              : n >= (uint64_t)out_taken * snk->period);
     t->so_ready_i = ready;
     const bool take_in = valid && t->si_ready_o;
     const bool take_out = ready && t->so_valid_o;
+    if (take_in && src->taken_at) src->taken_at[in_taken] = n;
     if (take_out && out_taken < snk->cap) {
       snk->hdr[out_taken] = t->so_hdr_o;
       get_words(t->so_slots_o, snk->slots + (size_t)out_taken * TESSERA_CFG_NNZ_PER_CYCLE, TESSERA_CFG_NNZ_PER_CYCLE);
+      if (snk->taken_at) snk->taken_at[out_taken] = n;
     }
     tick(s);
     if (take_in) in_taken++;
@@ -236,9 +244,110 @@ extern "C" int tsim_tile_run_ports(tsim_tile *s, const struct tsim_tile_desc *d,
   return rc;
 }
 
+// One side of a link: its tile, its runs in order, the next to start, whether one is on.
+struct link_side {
+  tsim_tile *s;
+  struct tsim_tile_run *runs;
+  uint32_t n, next;
+  bool on;
+  struct tsim_tile_counters base;
+};
+
+// At the start of link cycle g: a run that has ended (busy_o low again) is recorded; the next run
+// starts (start_i high in this cycle) once the tile is free and g >= its requested cycle - 1.
+static void side_step(link_side *sd, int64_t g) {
+  Vtile *t = sd->s->top;
+  t->start_i = 0;
+  if (sd->on && !t->busy_o) {
+    struct tsim_tile_run *r = &sd->runs[sd->next - 1];
+    struct tsim_tile_counters c;
+    tsim_tile_counters(sd->s, &c);
+    r->ended = g - 1;
+    r->code = t->code_o;
+    r->ctr.busy = c.busy - sd->base.busy, r->ctr.macs = c.macs - sd->base.macs;
+    r->ctr.conflict = c.conflict - sd->base.conflict, r->ctr.starved = c.starved - sd->base.starved;
+    r->ctr.memory = c.memory - sd->base.memory, r->ctr.backpressure = c.backpressure - sd->base.backpressure;
+    sd->on = false;
+  }
+  if (!sd->on && sd->next < sd->n && g >= sd->runs[sd->next].at - 1) {
+    struct tsim_tile_run *r = &sd->runs[sd->next++];
+    put_desc(t, &r->d);
+    t->start_i = 1;
+    r->began = g + 1;
+    tsim_tile_counters(sd->s, &sd->base);
+    sd->on = true;
+  }
+}
+
+extern "C" int tsim_tile_run_link_runs(tsim_tile *ps, struct tsim_tile_run *pr, uint32_t npr, tsim_tile *cs,
+                                       struct tsim_tile_run *cr, uint32_t ncr, struct tsim_tile_sink *snk,
+                                       uint64_t *in_taken_at, uint32_t in_cap, uint64_t max_cycles) {
+  Vtile *p = ps->top, *c = cs->top;
+  p->so_en_i = 1;
+  p->si_en_i = 0;
+  c->si_en_i = 1;
+  c->so_en_i = 0;
+  for (uint32_t b = 0; snk->taken_at && b < snk->cap; b++) snk->taken_at[b] = UINT64_MAX;
+  for (uint32_t b = 0; in_taken_at && b < in_cap; b++) in_taken_at[b] = UINT64_MAX;
+  for (uint32_t i = 0; i < npr; i++) pr[i].began = pr[i].ended = -1, pr[i].code = 0;
+  for (uint32_t i = 0; i < ncr; i++) cr[i].began = cr[i].ended = -1, cr[i].code = 0;
+  snk->taken = 0;
+  link_side sp = {ps, pr, npr, 0, false, {}}, sc = {cs, cr, ncr, 0, false, {}};
+  int rc = -1;
+  for (uint64_t g = 0; g <= max_cycles; g++) {
+    side_step(&sp, (int64_t)g);
+    side_step(&sc, (int64_t)g);
+    if (!sp.on && !sc.on && sp.next == npr && sc.next == ncr) {
+      rc = 0;
+      break;
+    }
+    if (g == max_cycles) break;
+    // The wires: so_valid_o and si_ready_o are functions of each tile's registers alone.
+    const bool valid = p->so_valid_o, ready = c->si_ready_o;
+    c->si_valid_i = valid;
+    c->si_hdr_i = p->so_hdr_o;
+    c->si_slots_i = p->so_slots_o;
+    p->so_ready_i = ready;
+    if (valid && ready) {
+      uint32_t b = snk->taken;
+      if (b < snk->cap) {
+        snk->hdr[b] = p->so_hdr_o;
+        get_words(p->so_slots_o, snk->slots + (size_t)b * TESSERA_CFG_NNZ_PER_CYCLE, TESSERA_CFG_NNZ_PER_CYCLE);
+        if (snk->taken_at) snk->taken_at[b] = g;
+      }
+      if (in_taken_at && b < in_cap) in_taken_at[b] = g;
+      snk->taken++;
+    }
+    tick(ps);
+    tick(cs);
+  }
+  p->start_i = c->start_i = 0;
+  c->si_valid_i = 0;
+  c->si_en_i = 0;
+  p->so_ready_i = 0;
+  p->so_en_i = 0;
+  p->eval();
+  c->eval();
+  return rc;
+}
+
+extern "C" int tsim_tile_run_link(tsim_tile *ps, const struct tsim_tile_desc *pd, tsim_tile *cs,
+                                  const struct tsim_tile_desc *cd, int64_t offset, struct tsim_tile_sink *snk,
+                                  uint64_t *in_taken_at, uint32_t in_cap, uint64_t max_cycles) {
+  // The producer's first busy cycle at link cycle base, the consumer's at base + offset, both >= 1.
+  const int64_t base = offset < 0 ? 1 - offset : 1;
+  struct tsim_tile_run pr = {*pd, base, 0, 0, 0, {}}, cr = {*cd, base + offset, 0, 0, 0, {}};
+  int rc = tsim_tile_run_link_runs(ps, &pr, 1, cs, &cr, 1, snk, in_taken_at, in_cap, max_cycles);
+  for (uint32_t b = 0; snk->taken_at && b < snk->cap; b++)
+    if (snk->taken_at[b] != UINT64_MAX) snk->taken_at[b] -= (uint64_t)base;
+  for (uint32_t b = 0; in_taken_at && b < in_cap; b++)
+    if (in_taken_at[b] != UINT64_MAX) in_taken_at[b] -= (uint64_t)(base + offset);
+  return rc;
+}
+
 extern "C" int tsim_tile_run_stream(tsim_tile *s, const struct tsim_tile_desc *d, const uint32_t *hdr,
                                     const uint32_t *slots, uint32_t nbeats, uint32_t period, uint64_t max_cycles) {
-  const struct tsim_tile_source src = {hdr, slots, nbeats, period};
+  const struct tsim_tile_source src = {hdr, slots, nbeats, period, nullptr, nullptr};
   return tsim_tile_run_ports(s, d, &src, nullptr, max_cycles);
 }
 

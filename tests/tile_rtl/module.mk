@@ -17,3 +17,6 @@ $(TILE_RTL_BENCH): $(O)/obj/tests/tile_rtl/bench_tile_rtl.o $(TILE_RTL_MODEL) $(
 BENCHES += bench-tile-rtl
 bench-tile-rtl: $(TILE_RTL_BENCH)
 	$(TILE_RTL_BENCH)
+# Exact stream timing (RTL == cmodel): attn_qk / attn_pv on sources of valid times, send on sinks of
+# ready times, every take time; ttile_cm_attn_takes on prefixes; two tiles linked (send -> attn).
+$(eval $(call ctest,tile_stream_timing,$(O)/obj/tests/tile_rtl/test_tile_stream_timing.o $(TILE_RTL_MODEL) $(TILE_EXEC_OBJS) $(TVEC_FN_OBJS) $(SPARSE_OBJS) $(TNUM_OBJS)))
