@@ -892,18 +892,26 @@ static void link_runs(void **state) {
   struct ttile_instream in2 = {.hdr = hdr + a1.ngroups, .slot = (const uint32_t(*)[P])(slot + a1.ngroups), .nbeats = a2.ngroups};
   assert_int_equal(ttile_cm_exec_stream(r2, &a2, &in2, &k2), 0);
 
+  /* The memories as the runs start, for the standalone sequence of runs. */
+  struct ttile_state *p0 = malloc(sizeof *p0), *c0 = malloc(sizeof *c0);
+  assert_true(p0 && c0);
+  memcpy(p0, ps, sizeof *p0), memcpy(c0, cs, sizeof *c0);
   tile_desc_write(c, 0, &sd);
+  const uint64_t ts = tchip_now(c);
   tile_go(c, 0);
   tile_desc_write(c, 1, &a1);
+  const uint64_t ta1 = tchip_now(c);
   tile_go(c, 1);
   tile_wait(c, 1);
   assert_int_equal(rd(c, TILE_REG(1, TESSERA_TILE_DONE_OFFSET)), 1);
   assert_memory_equal(tchip_tile(c, 1)->bank, r1->bank, sizeof r1->bank);
+  struct tile_cnts cc1 = cnts_of(c, 1);
   /* The send still holds the second half: busy for as long as nothing takes it. */
   tchip_advance(c, 5000);
   assert_true(tile_busy(c, 0));
   assert_int_equal(rd(c, TILE_REG(0, TESSERA_TILE_DONE_OFFSET)), 0);
   tile_desc_write(c, 1, &a2);
+  const uint64_t ta2 = tchip_now(c);
   tile_go(c, 1);
   tile_wait(c, 1), tile_wait(c, 0);
   assert_int_equal(rd(c, TILE_REG(0, TESSERA_TILE_DONE_OFFSET)), 1);
@@ -914,6 +922,19 @@ static void link_runs(void **state) {
   tchip_counters(c, &k);
   assert_true(pc.busy == nb + 2u + k.tile[0].backpressure && k.tile[0].backpressure >= 5000);
   assert_true(cc.macs == k1.macs + k2.macs);
+  /* Every run's counters are the standalone sequence's (ttile_cm_exec_link_runs) at the same starts. */
+  struct ttile_link_run pr[1] = {{.d = sd, .at = 1}};
+  struct ttile_link_run cr[2] = {{.d = a1, .at = 1 + (int64_t)(ta1 - ts)}, {.d = a2, .at = 1 + (int64_t)(ta2 - ts)}};
+  uint32_t *xh = malloc(sizeof *xh * nb), (*xs)[P] = malloc(sizeof *xs * nb);
+  assert_true(xh && xs);
+  struct ttile_outstream xo = {.hdr = xh, .slot = xs, .cap = nb};
+  assert_int_equal(ttile_cm_exec_link_runs(p0, pr, 1, c0, cr, 2, &xo, NULL), 0);
+  assert_memory_equal(c0->bank, r2->bank, sizeof r2->bank);
+  assert_true(pr[0].ctr.cycles == pc.busy && pr[0].ctr.stall_backpressure == k.tile[0].backpressure);
+  assert_true(cr[0].ctr.cycles == cc1.busy && cr[0].ctr.stall_stream_starved == cc1.starved);
+  assert_true(cr[0].ctr.cycles + cr[1].ctr.cycles == cc.busy);
+  assert_true(cr[0].ctr.stall_stream_starved + cr[1].ctr.stall_stream_starved == cc.starved);
+  free(p0), free(c0), free(xh), free(xs);
 
   /* Two sends (rows 0 .. half-1, then the rest with row0 = half) into one attn_pv on tile 2 if
    * there is one, else on tile 1. */
