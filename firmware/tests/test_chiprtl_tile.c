@@ -12,6 +12,7 @@
 
 #define DMA(off) TFW_REG(TESSERA_DMA_BASE, off)
 #define TILE(off) TFW_REG(TESSERA_TILE_ADDR(0), off)
+#define TILE_LAST(off) TFW_REG(TESSERA_TILE_ADDR(TESSERA_CFG_TILES - 1u), off)
 #define WIN(addr) (*(volatile uint32_t *)(uintptr_t)(TESSERA_DRAM_BASE + (addr)))
 #define L TESSERA_CFG_LANES
 #define P TESSERA_CFG_NNZ_PER_CYCLE
@@ -96,16 +97,21 @@ int main(void) {
   TILE(TESSERA_TILE_START_OFFSET) = TESSERA_TILE_START_GO_MASK;
   result(TR_E_KERNEL, code());
   TILE(TESSERA_TILE_CLEAR_OFFSET) = TESSERA_TILE_CLEAR_ERROR_MASK;
-  /* The stream kernels: no source on the stream-in port, no sink on the stream-out port. */
+  /* The stream kernels at the ends of the chain of links: no source on tile 0's stream-in port, no
+   * sink on the last tile's stream-out port. */
   tile_desc(TESSERA_TILE_KERNEL_ATTN_QK, k, kn, m, tpl, ng);
   TILE(TESSERA_TILE_START_OFFSET) = TESSERA_TILE_START_GO_MASK;
   uint32_t e = code() << 8;
   TILE(TESSERA_TILE_CLEAR_OFFSET) = TESSERA_TILE_CLEAR_ERROR_MASK;
-  tile_desc(TESSERA_TILE_KERNEL_SEND, 0, kn, m, tpl, 0);
-  TILE(TESSERA_TILE_COLS_OFFSET) = k;
-  TILE(TESSERA_TILE_START_OFFSET) = TESSERA_TILE_START_GO_MASK;
-  result(TR_E_STREAM, e | code());
-  TILE(TESSERA_TILE_CLEAR_OFFSET) = TESSERA_TILE_CLEAR_ERROR_MASK;
+  /* send on the last tile (tile 0's stream-out feeds tile 1 when there is one). */
+  TILE_LAST(TESSERA_TILE_KERNEL_OFFSET) = TESSERA_TILE_KERNEL_SEND;
+  TILE_LAST(TESSERA_TILE_KN_OFFSET) = kn;
+  TILE_LAST(TESSERA_TILE_NTOK_OFFSET) = m;
+  TILE_LAST(TESSERA_TILE_TPL_OFFSET) = tpl;
+  TILE_LAST(TESSERA_TILE_COLS_OFFSET) = k;
+  TILE_LAST(TESSERA_TILE_START_OFFSET) = TESSERA_TILE_START_GO_MASK;
+  result(TR_E_STREAM, e | ((TILE_LAST(TESSERA_TILE_STATUS_OFFSET) & TESSERA_TILE_STATUS_CODE_MASK) >> TESSERA_TILE_STATUS_CODE_SHIFT));
+  TILE_LAST(TESSERA_TILE_CLEAR_OFFSET) = TESSERA_TILE_CLEAR_ERROR_MASK;
   tile_desc(TESSERA_TILE_KERNEL_FWD, k, kn, m, TESSERA_CFG_LANE_BANK_WORDS / kn + 1u, ng);
   TILE(TESSERA_TILE_START_OFFSET) = TESSERA_TILE_START_GO_MASK;
   result(TR_E_RANGE, code());

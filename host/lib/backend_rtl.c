@@ -81,7 +81,7 @@ static void rtl_counters(void *h, struct tdev_counters *c) {
     c->tile[i].macs = k.tile[i].macs;
     c->tile[i].conflict = k.tile[i].conflict;
     c->tile[i].starved = k.tile[i].starved;
-    c->tile[i].backpressure = 0; /* the chip ties the tiles' stream-out ports off: send is refused (code 2) */
+    c->tile[i].backpressure = k.tile[i].backpressure;
     c->tile[i].memory = k.tile[i].memory;
   }
 }

@@ -63,12 +63,14 @@ module tchip_tilereg (
   input  logic [63:0]       cnt_macs_i,
   input  logic [63:0]       cnt_conflict_i,
   input  logic [63:0]       cnt_starved_i,
-  input  logic [63:0]       cnt_memory_i
+  input  logic [63:0]       cnt_memory_i,
+  input  logic [63:0]       cnt_backpressure_i
 );
 
   // Descriptor registers: word index = offset / 4, kernel .. s7.
   localparam int unsigned NDesc = 32'(tessera_map_pkg::TileS7Offset) / 4 + 1;
   localparam int unsigned Dw    = $clog2(NDesc);
+  localparam int           NCnt  = 6;
 
   function automatic int unsigned wi(input logic [11:0] off);
     wi = 32'(off) / 4;
@@ -77,10 +79,10 @@ module tchip_tilereg (
   logic [31:0] desc_q [NDesc];
   logic [31:0] run_q  [NDesc];
   logic        desc_hit [NDesc];
-  logic [31:0] latch_q [5];
-  logic [63:0] cnt [5];
-  logic [11:0] cnt_lo [5];
-  logic [11:0] cnt_hi [5];
+  logic [31:0] latch_q [NCnt];
+  logic [63:0] cnt [NCnt];
+  logic [11:0] cnt_lo [NCnt];
+  logic [11:0] cnt_hi [NCnt];
   logic        error_q;
   logic [7:0]  code_q;
   logic [31:0] done_q;
@@ -88,7 +90,7 @@ module tchip_tilereg (
 
   logic        is_read, is_write, full_write, hit, ro_hit, wo_hit, wait_st;
   logic [31:0] rdata;
-  logic        do_start, do_clear_err, do_clear_cnt, latch_en [5], run_end, err_now;
+  logic        do_start, do_clear_err, do_clear_cnt, latch_en [NCnt], run_end, err_now;
   logic [7:0]  code_now, code_rd;
 
   assign cnt[0]    = cnt_busy_i;
@@ -96,6 +98,7 @@ module tchip_tilereg (
   assign cnt[2]    = cnt_conflict_i;
   assign cnt[3]    = cnt_starved_i;
   assign cnt[4]    = cnt_memory_i;
+  assign cnt[5]    = cnt_backpressure_i;
   assign cnt_lo[0] = tessera_map_pkg::TileCntBusyLoOffset;
   assign cnt_hi[0] = tessera_map_pkg::TileCntBusyHiOffset;
   assign cnt_lo[1] = tessera_map_pkg::TileCntMacsLoOffset;
@@ -106,6 +109,8 @@ module tchip_tilereg (
   assign cnt_hi[3] = tessera_map_pkg::TileCntStarvedHiOffset;
   assign cnt_lo[4] = tessera_map_pkg::TileCntMemoryLoOffset;
   assign cnt_hi[4] = tessera_map_pkg::TileCntMemoryHiOffset;
+  assign cnt_lo[5] = tessera_map_pkg::TileCntBackpressureLoOffset;
+  assign cnt_hi[5] = tessera_map_pkg::TileCntBackpressureHiOffset;
 
   // Which words are registers (the map may leave gaps in the descriptor range).
   always_comb begin
@@ -177,7 +182,7 @@ module tchip_tilereg (
 
   always_comb begin
     ro_hit = bus_addr_i == tessera_map_pkg::TileStatusOffset || bus_addr_i == tessera_map_pkg::TileDoneOffset;
-    for (int i = 0; i < 5; i++) begin
+    for (int i = 0; i < NCnt; i++) begin
       if (bus_addr_i == cnt_lo[i] || bus_addr_i == cnt_hi[i]) ro_hit = 1'b1;
     end
     wo_hit  = bus_addr_i == tessera_map_pkg::TileStartOffset || bus_addr_i == tessera_map_pkg::TileClearOffset;
@@ -193,7 +198,7 @@ module tchip_tilereg (
               (32'(code_rd) << tessera_map_pkg::TileStatusCodeLsb);
     end
     if (bus_addr_i == tessera_map_pkg::TileDoneOffset) rdata = done_q;
-    for (int i = 0; i < 5; i++) begin
+    for (int i = 0; i < NCnt; i++) begin
       if (bus_addr_i == cnt_lo[i]) rdata = cnt[i][31:0];
       if (bus_addr_i == cnt_hi[i]) rdata = latch_q[i];
       latch_en[i] = is_read && bus_addr_i == cnt_lo[i];
@@ -218,7 +223,7 @@ module tchip_tilereg (
         desc_q[i] <= '0;
         run_q[i]  <= '0;
       end
-      for (int i = 0; i < 5; i++) latch_q[i] <= '0;
+      for (int i = 0; i < NCnt; i++) latch_q[i] <= '0;
       error_q  <= 1'b0;
       code_q   <= '0;
       done_q   <= '0;
@@ -227,7 +232,7 @@ module tchip_tilereg (
     end else begin
       start_q <= 1'b0;
       if (is_write && full_write && desc_sel) desc_q[widx[Dw-1:0]] <= bus_wdata_i;
-      for (int i = 0; i < 5; i++) begin
+      for (int i = 0; i < NCnt; i++) begin
         if (latch_en[i]) latch_q[i] <= cnt[i][63:32];
         if (do_clear_cnt) latch_q[i] <= '0;
       end

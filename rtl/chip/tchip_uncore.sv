@@ -112,7 +112,8 @@ module tchip_uncore #(
   input  logic [Tiles*64-1:0]           tile_cnt_macs_i,
   input  logic [Tiles*64-1:0]           tile_cnt_conflict_i,
   input  logic [Tiles*64-1:0]           tile_cnt_starved_i,
-  input  logic [Tiles*64-1:0]           tile_cnt_memory_i
+  input  logic [Tiles*64-1:0]           tile_cnt_memory_i,
+  input  logic [Tiles*64-1:0]           tile_cnt_backpressure_i
 );
 
   localparam int unsigned TileShift = $clog2(tessera_map_pkg::TileStride);
@@ -353,7 +354,8 @@ module tchip_uncore #(
       .cnt_macs_i     (tile_cnt_macs_i[64*i +: 64]),
       .cnt_conflict_i (tile_cnt_conflict_i[64*i +: 64]),
       .cnt_starved_i  (tile_cnt_starved_i[64*i +: 64]),
-      .cnt_memory_i   (tile_cnt_memory_i[64*i +: 64])
+      .cnt_memory_i   (tile_cnt_memory_i[64*i +: 64]),
+      .cnt_backpressure_i (tile_cnt_backpressure_i[64*i +: 64])
     );
   end
 

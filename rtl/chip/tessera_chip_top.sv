@@ -102,6 +102,7 @@ module tessera_chip_top #(
   logic [Tiles*64-1:0] tile_cnt_conflict_i;
   logic [Tiles*64-1:0] tile_cnt_starved_i;
   logic [Tiles*64-1:0] tile_cnt_memory_i;
+  logic [Tiles*64-1:0] tile_cnt_backpressure_i;
 
   tchip_uncore #(.Tiles(Tiles)) u_uncore (
     .clk_i,
@@ -184,17 +185,45 @@ module tessera_chip_top #(
     .tile_cnt_macs_i,
     .tile_cnt_conflict_i,
     .tile_cnt_starved_i,
-    .tile_cnt_memory_i
+    .tile_cnt_memory_i,
+    .tile_cnt_backpressure_i
   );
 
-  // The stream ports of each tile, unused while tied off: no stream source or sink on the chip yet
-  // (attn_qk, attn_pv and send are refused with code 2).
+  // The stream links (docs/chip.md "Stream links"): a chain. Tile i's stream-out drives tile i+1's
+  // stream-in, so tile 0 has no stream source (attn_qk and attn_pv are refused with code 2 there)
+  // and tile Tiles-1 no sink (send is refused with code 2). With one tile there is no link.
   logic [Tiles-1:0]      tile_si_ready, tile_so_valid;
   logic [Tiles*18-1:0]   tile_so_hdr;
   logic [Tiles*P*32-1:0] tile_so_slots;
-  logic [Tiles*64-1:0]   tile_cnt_bp;
-  logic                  unused_stream;
-  assign unused_stream = ^{tile_si_ready, tile_so_valid, tile_so_hdr, tile_so_slots, tile_cnt_bp};
+  logic [Tiles-1:0]      tile_si_en, tile_so_en, tile_si_valid, tile_so_ready;
+  logic [Tiles*18-1:0]   tile_si_hdr;
+  logic [Tiles*P*32-1:0] tile_si_slots;
+
+  for (genvar i = 0; i < Tiles; i++) begin : g_link
+    if (i == 0) begin : g_first
+      assign tile_si_en[i]               = 1'b0;
+      assign tile_si_valid[i]            = 1'b0;
+      assign tile_si_hdr[18*i +: 18]     = '0;
+      assign tile_si_slots[P*32*i +: P*32] = '0;
+    end else begin : g_in
+      assign tile_si_en[i]               = 1'b1;
+      assign tile_si_valid[i]            = tile_so_valid[i-1];
+      assign tile_si_hdr[18*i +: 18]     = tile_so_hdr[18*(i-1) +: 18];
+      assign tile_si_slots[P*32*i +: P*32] = tile_so_slots[P*32*(i-1) +: P*32];
+    end
+    if (i == Tiles - 1) begin : g_last
+      assign tile_so_en[i]    = 1'b0;
+      assign tile_so_ready[i] = 1'b0;
+    end else begin : g_out
+      assign tile_so_en[i]    = 1'b1;
+      assign tile_so_ready[i] = tile_si_ready[i+1];
+    end
+  end
+
+  // Tile 0's ready and the last tile's stream-out drive nothing.
+  logic unused_stream;
+  assign unused_stream = ^{tile_si_ready[0], tile_so_valid[Tiles-1], tile_so_hdr[18*(Tiles-1) +: 18],
+                           tile_so_slots[P*32*(Tiles-1) +: P*32]};
 
   for (genvar i = 0; i < Tiles; i++) begin : g_tile
     ttile_top u_tile (
@@ -238,14 +267,14 @@ module tessera_chip_top #(
       .gb_addr_i      (tile_gb_addr_o),
       .gb_wdata_i     (tile_gb_wdata_o),
       .gb_rdata_o     (tile_gb_rdata_i[P*32*i +: P*32]),
-      .si_en_i        (1'b0),
-      .si_valid_i     (1'b0),
+      .si_en_i        (tile_si_en[i]),
+      .si_valid_i     (tile_si_valid[i]),
       .si_ready_o     (tile_si_ready[i]),
-      .si_hdr_i       ('0),
-      .si_slots_i     ('0),
-      .so_en_i        (1'b0),
+      .si_hdr_i       (tile_si_hdr[18*i +: 18]),
+      .si_slots_i     (tile_si_slots[P*32*i +: P*32]),
+      .so_en_i        (tile_so_en[i]),
       .so_valid_o     (tile_so_valid[i]),
-      .so_ready_i     (1'b0),
+      .so_ready_i     (tile_so_ready[i]),
       .so_hdr_o       (tile_so_hdr[18*i +: 18]),
       .so_slots_o     (tile_so_slots[P*32*i +: P*32]),
       .clr_i          (tile_clr_o[i]),
@@ -254,7 +283,7 @@ module tessera_chip_top #(
       .cnt_conflict_o (tile_cnt_conflict_i[64*i +: 64]),
       .cnt_starved_o  (tile_cnt_starved_i[64*i +: 64]),
       .cnt_memory_o   (tile_cnt_memory_i[64*i +: 64]),
-      .cnt_backpressure_o (tile_cnt_bp[64*i +: 64])
+      .cnt_backpressure_o (tile_cnt_backpressure_i[64*i +: 64])
     );
   end
 

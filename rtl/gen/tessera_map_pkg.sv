@@ -215,5 +215,7 @@ package tessera_map_pkg;
   localparam logic [11:0] TileCntStarvedHiOffset = 12'h09c;
   localparam logic [11:0] TileCntMemoryLoOffset = 12'h0a0;
   localparam logic [11:0] TileCntMemoryHiOffset = 12'h0a4;
+  localparam logic [11:0] TileCntBackpressureLoOffset = 12'h0a8;
+  localparam logic [11:0] TileCntBackpressureHiOffset = 12'h0ac;
 
 endpackage

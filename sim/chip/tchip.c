@@ -23,7 +23,7 @@
 #define FIELD(v, name) (((v) & name##_MASK) >> name##_SHIFT)
 
 /* Tile counters kept by the registers (cleared by tile.clear.counters). */
-enum { CNT_BUSY, CNT_MACS, CNT_CONFLICT, CNT_STARVED, CNT_MEMORY, CNT_N };
+enum { CNT_BUSY, CNT_MACS, CNT_CONFLICT, CNT_STARVED, CNT_MEMORY, CNT_BACKPRESSURE, CNT_N };
 
 struct tile_ctl {
   struct ttile_desc regs;     /* descriptor registers as written */
@@ -396,6 +396,7 @@ static void tile_finish(tchip *c, unsigned i) {
   tc->cnt[CNT_CONFLICT] += tc->run.stall_bank_conflict;
   tc->cnt[CNT_STARVED] += tc->run.stall_stream_starved;
   tc->cnt[CNT_MEMORY] += tc->run.stall_memory;
+  tc->cnt[CNT_BACKPRESSURE] += tc->run.stall_backpressure;
   tc->tot.runs++;
   tc->tot.busy += tc->run.cycles;
   tc->tot.macs += tc->run.macs;
@@ -483,10 +484,10 @@ static uint32_t *tile_desc_reg(struct ttile_desc *d, uint32_t off) {
 static int tile_cnt_reg(uint32_t off, int *lo) {
   static const uint32_t los[CNT_N] = {TESSERA_TILE_CNT_BUSY_LO_OFFSET, TESSERA_TILE_CNT_MACS_LO_OFFSET,
                                       TESSERA_TILE_CNT_CONFLICT_LO_OFFSET, TESSERA_TILE_CNT_STARVED_LO_OFFSET,
-                                      TESSERA_TILE_CNT_MEMORY_LO_OFFSET};
+                                      TESSERA_TILE_CNT_MEMORY_LO_OFFSET, TESSERA_TILE_CNT_BACKPRESSURE_LO_OFFSET};
   static const uint32_t his[CNT_N] = {TESSERA_TILE_CNT_BUSY_HI_OFFSET, TESSERA_TILE_CNT_MACS_HI_OFFSET,
                                       TESSERA_TILE_CNT_CONFLICT_HI_OFFSET, TESSERA_TILE_CNT_STARVED_HI_OFFSET,
-                                      TESSERA_TILE_CNT_MEMORY_HI_OFFSET};
+                                      TESSERA_TILE_CNT_MEMORY_HI_OFFSET, TESSERA_TILE_CNT_BACKPRESSURE_HI_OFFSET};
   for (int i = 0; i < CNT_N; i++) {
     if (off == los[i]) return *lo = 1, i;
     if (off == his[i]) return *lo = 0, i;

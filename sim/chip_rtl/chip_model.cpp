@@ -1,9 +1,10 @@
 // Verilator harness for the RTL chip (rtl/chip/tessera_chip_top.sv) behind the C API of
 // tsim_chip.h. The chip is simulated as two kinds of model: the uncore (tchip_uncore: controller,
 // hostif, DMA engine, tile register blocks) and one tile model (ttile_top, the model of
-// sim/tile_rtl/) per tile, wired port for port as tessera_chip_top wires them. Every tile output is
-// a register output, so a clock period is: tile outputs into the uncore, the uncore settles, its
-// outputs into the tiles, then the rising edge on every model at once.
+// sim/tile_rtl/) per tile, wired port for port as tessera_chip_top wires them, the stream links
+// included (tile i's stream-out drives tile i+1's stream-in). Every tile output is a register
+// output, so a clock period is: tile outputs into the uncore, the uncore settles, its outputs and
+// the other tiles' outputs into the tiles, then the rising edge on every model at once.
 //
 // The harness is also the chip's device DRAM: it serves the DRAM port (docs/chip.md, "RTL chip")
 // from a tsim_dram, one request at a time. A request to the DRAM page of the previous request
@@ -34,6 +35,15 @@ extern "C" {
 constexpr unsigned kTiles = TESSERA_CFG_TILES;
 constexpr uint32_t kPageBytes = TESSERA_CFG_DRAM_PAGE_BYTES;  // the DRAM page of the open-page rule
 constexpr unsigned kQuietEdges = 64;   // idle edges before a tile's edges are skipped
+constexpr unsigned kCnt = 6;           // the tile's counters: busy macs conflict starved memory backpressure
+constexpr unsigned kSlotWords = TESSERA_CFG_NNZ_PER_CYCLE;
+
+// A tile's stream-in data inputs (header and slots) as seen at an edge.
+struct stream_in {
+  uint32_t hdr;
+  uint32_t slots[kSlotWords];
+  bool operator==(const stream_in &o) const { return std::memcmp(this, &o, sizeof o) == 0; }
+};
 
 struct tsim_chip {
   VerilatedContext ctx;
@@ -56,8 +66,9 @@ struct tsim_chip {
   bool irq_rose = false, fw_changed = false;  // irq_rose: the firmware raised (or re-raised) irq
   uint32_t last_fw = 0;
   struct tsim_chip_counters ctr = {};
-  uint64_t cnt_last[kTiles][5] = {};  // the tiles' counter outputs at the last sample
+  uint64_t cnt_last[kTiles][kCnt] = {};  // the tiles' counter outputs at the last sample
   unsigned quiet[kTiles] = {};        // consecutive evaluated idle edges with quiet inputs
+  stream_in si_last[kTiles] = {};     // each tile's stream-in data at its last evaluated edge
   bool no_skip = false;               // TSIM_CHIP_NO_SKIP: evaluate every tile at every edge
   // Timeline: the open tile runs and DMA descriptor (start edge, what), recorded when they end.
   struct ttl tl = {};
@@ -122,6 +133,7 @@ static void to_uncore(tsim_chip *c) {
     copy_bits(u->tile_cnt_conflict_i, 64 * i, t->cnt_conflict_o, 0, 64);
     copy_bits(u->tile_cnt_starved_i, 64 * i, t->cnt_starved_o, 0, 64);
     copy_bits(u->tile_cnt_memory_i, 64 * i, t->cnt_memory_o, 0, 64);
+    copy_bits(u->tile_cnt_backpressure_i, 64 * i, t->cnt_backpressure_o, 0, 64);
   }
 }
 
@@ -164,13 +176,33 @@ static void to_tiles(tsim_chip *c) {
     t->gb_addr_i = u->tile_gb_addr_o;
     copy_bits(t->gb_wdata_i, 0, u->tile_gb_wdata_o, 0, kSlotBits);
     t->clr_i = get_bits(u->tile_clr_o, i, 1);
-    // No stream source or sink on the chip yet (tessera_chip_top.sv ties the stream ports off).
-    t->si_en_i = 0;
-    t->si_valid_i = 0;
-    t->si_hdr_i = 0;
-    t->so_en_i = 0;
-    t->so_ready_i = 0;
   }
+  // The stream links, a chain: tile i-1's stream-out into tile i's stream-in (register outputs of
+  // the other tiles, so the order does not matter). Tile 0 has no source, the last tile no sink.
+  for (unsigned i = 0; i < kTiles; i++) {
+    Vtile *t = c->tile[i];
+    if (i > 0) {
+      const Vtile *up = c->tile[i - 1];
+      t->si_en_i = 1;
+      t->si_valid_i = up->so_valid_o;
+      t->si_hdr_i = up->so_hdr_o;
+      copy_bits(t->si_slots_i, 0, up->so_slots_o, 0, kSlotBits);
+    } else {
+      t->si_en_i = 0;
+      t->si_valid_i = 0;
+      t->si_hdr_i = 0;
+      for (unsigned w = 0; w < kSlotWords; w++) set_bits(t->si_slots_i, 32 * w, 32, 0);
+    }
+    t->so_en_i = i + 1 < kTiles;
+    t->so_ready_i = i + 1 < kTiles ? c->tile[i + 1]->si_ready_o : 0;
+  }
+}
+
+static stream_in stream_in_of(const Vtile *t) {
+  stream_in s = {};
+  s.hdr = t->si_hdr_i;
+  for (unsigned w = 0; w < kSlotWords; w++) s.slots[w] = get_bits(t->si_slots_i, 32 * w, 32);
+  return s;
 }
 
 // Settle the chip with the clock where it is: tile outputs in, uncore, tile inputs, tiles.
@@ -280,10 +312,11 @@ static void sample(tsim_chip *c) {
   if (t->dma_busy_o || t->tile_busy_o) c->ctr.any_busy++;
   for (unsigned i = 0; i < kTiles; i++) {
     const Vtile *v = c->tile[i];
-    const uint64_t now[5] = {v->cnt_busy_o, v->cnt_macs_o, v->cnt_conflict_o, v->cnt_starved_o, v->cnt_memory_o};
-    uint64_t *tot[5] = {&c->ctr.tile[i].busy, &c->ctr.tile[i].macs, &c->ctr.tile[i].conflict,
-                        &c->ctr.tile[i].starved, &c->ctr.tile[i].memory};
-    for (unsigned k = 0; k < 5; k++) {
+    const uint64_t now[kCnt] = {v->cnt_busy_o,    v->cnt_macs_o,   v->cnt_conflict_o,
+                                v->cnt_starved_o, v->cnt_memory_o, v->cnt_backpressure_o};
+    uint64_t *tot[kCnt] = {&c->ctr.tile[i].busy,    &c->ctr.tile[i].macs,   &c->ctr.tile[i].conflict,
+                           &c->ctr.tile[i].starved, &c->ctr.tile[i].memory, &c->ctr.tile[i].backpressure};
+    for (unsigned k = 0; k < kCnt; k++) {
       // A counter only grows, except when cleared: then it counted from zero since.
       *tot[k] += now[k] >= c->cnt_last[i][k] ? now[k] - c->cnt_last[i][k] : now[k];
       c->cnt_last[i][k] = now[k];
@@ -317,9 +350,12 @@ static void dump(tsim_chip *c, uint64_t t) {
   for (unsigned i = 0; i < kTiles; i++) c->tfst[i]->dump(t);
 }
 
-// A tile's inputs ask nothing of it this cycle.
-static bool inputs_quiet(const Vtile *t) {
-  return !t->start_i && !t->bk_we_i && !t->bk_re_i && !t->wb_we_i && !t->gb_we_i && !t->gb_re_i && !t->clr_i;
+// A tile's inputs ask nothing of it this cycle: no request from the uncore, no stream beat offered
+// or taken (si_valid_i, so_ready_i low) and stream-in data as at the tile's last evaluated edge.
+static bool inputs_quiet(const tsim_chip *c, unsigned i) {
+  const Vtile *t = c->tile[i];
+  return !t->start_i && !t->bk_we_i && !t->bk_re_i && !t->wb_we_i && !t->gb_we_i && !t->gb_re_i && !t->clr_i &&
+         !t->si_valid_i && !t->so_ready_i && stream_in_of(t) == c->si_last[i];
 }
 
 // One clock period: the DRAM port's inputs for this cycle, the rising edge, the falling edge.
@@ -337,20 +373,21 @@ static void tick(tsim_chip *c) {
   to_tiles(c);
   dram_edge(c);
   // The rising edge: every model samples the inputs it settled with.
-  bool run[kTiles];
+  bool run[kTiles], quiet[kTiles];
   for (unsigned i = 0; i < kTiles; i++) {
-    const bool quiet = inputs_quiet(c->tile[i]);
-    run[i] = c->no_skip || !quiet || c->quiet[i] < kQuietEdges || !t->rst_ni;
-    if (!quiet) c->quiet[i] = 0;
+    quiet[i] = inputs_quiet(c, i);
+    run[i] = c->no_skip || !quiet[i] || c->quiet[i] < kQuietEdges || !t->rst_ni;
+    if (!quiet[i]) c->quiet[i] = 0;
   }
   t->clk_i = 1;
   t->eval();
   for (unsigned i = 0; i < kTiles; i++) {
     if (!run[i]) continue;
     Vtile *v = c->tile[i];
+    c->si_last[i] = stream_in_of(v);  // the inputs this edge samples (to_tiles has not run since)
     v->clk_i = 1;
     v->eval();
-    if (inputs_quiet(v) && !v->busy_o && !v->done_o) {
+    if (quiet[i] && !v->busy_o && !v->done_o) {
       if (c->quiet[i] < kQuietEdges) c->quiet[i]++;
     } else {
       c->quiet[i] = 0;
@@ -384,7 +421,7 @@ static void do_reset(tsim_chip *c) {
   settle(c);
   c->pend = false;
   c->last_page = 0xffffffffu;
-  for (unsigned i = 0; i < kTiles; i++) c->quiet[i] = 0;
+  for (unsigned i = 0; i < kTiles; i++) c->quiet[i] = 0, c->si_last[i] = {};
   for (int i = 0; i < 2; i++) tick(c);
   set_rst(c, 1);  // the device runs; the controller waits for the first step
   settle(c);
@@ -398,7 +435,7 @@ static void do_reset(tsim_chip *c) {
   c->ctr = {};
   c->ctr.tiles = kTiles;
   for (unsigned i = 0; i < kTiles; i++)
-    for (unsigned k = 0; k < 5; k++) c->cnt_last[i][k] = 0;
+    for (unsigned k = 0; k < kCnt; k++) c->cnt_last[i][k] = 0;
   c->console.clear();
   c->err[0] = '\0';
 }

@@ -89,7 +89,7 @@ struct tsim_chip_counters {
   uint64_t any_busy;       /* cycles with the DMA engine or a tile busy */
   uint32_t tiles;          /* entries of tile[] in use: the preset's tiles */
   struct {                 /* tile i's counters summed over its runs (clears by firmware included) */
-    uint64_t busy, macs, conflict, starved, memory;
+    uint64_t busy, macs, conflict, starved, memory, backpressure;
   } tile[TESSERA_CFG_TILES];
 };
 void tsim_chip_counters(const tsim_chip *c, struct tsim_chip_counters *out);

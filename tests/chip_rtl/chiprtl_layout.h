@@ -58,7 +58,7 @@ enum chiprtl_tile_result {
   TR_E_BUSY,       /* status.code: a start while busy */
   TR_CLEARED,      /* tile.status after clear.error */
   TR_CNT_CLEARED,  /* cnt_busy_lo after clear.counters */
-  TR_E_STREAM,     /* status.code: attn_qk (no stream source) and send (no sink), code << 8 | code */
+  TR_E_STREAM,     /* status.code: attn_qk on tile 0 (no stream source) << 8 | send on the last tile (no sink) */
   TR_COUNT
 };
 

@@ -1,7 +1,9 @@
 /* The RTL chip (rtl/chip/tessera_chip_top.sv) through its harness (sim/include/tsim_chip.h), running
  * the bare-metal firmware firmware/tests/test_chiprtl_*.c: the DMA engine in every mode and endpoint
  * with its data checked here, its refusals and counters; a linear layer on tile 0 against the
- * functional model (ttile_fn); the host interface handshake, trap reporting and bus faults. */
+ * functional model (ttile_fn); the stream links between tiles (link_case.h: attention's GEMMs fed
+ * by send, against the tile cmodel); the host interface handshake, trap reporting and bus faults. */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 
 #include "chiprtl_layout.h"
+#include "link_case.h"
 #include "tessera/gen/hwcfg.h"
 #include "tessera/gen/map.h"
 #include "tessera/sparse.h"
@@ -219,7 +222,7 @@ static void test_tile(void **state) {
   assert_int_equal(res(c, TR_MACS_LO), (uint32_t)st.nnz * m);
   assert_int_equal(res(c, TR_MACS_HI), 0);
   assert_int_equal(res(c, TR_E_KERNEL), 2);
-  assert_int_equal(res(c, TR_E_STREAM), 2 << 8 | 2); /* the chip ties the tiles' stream ports off */
+  assert_int_equal(res(c, TR_E_STREAM), 2 << 8 | 2); /* the ends of the chain of stream links */
   assert_int_equal(res(c, TR_E_RANGE), 3);
   assert_int_equal(res(c, TR_E_BUSY), 1);
   assert_int_equal(res(c, TR_CLEARED), 0);
@@ -231,6 +234,63 @@ static void test_tile(void **state) {
   tsim_chip_close(c);
   tsp_stream_free(&st);
   free(wv), free(x), free(dy), free(y_fn), free(y), free(dw_fn), free(dw), free(sbytes);
+}
+
+/* ---- Stream links ---------------------------------------------------------------------------------- */
+
+static int link_write(void *ctx, uint64_t addr, const void *data, size_t len) { return tsim_chip_dram_write(ctx, addr, data, len); }
+static int link_read(void *ctx, uint64_t addr, void *data, size_t len) { return tsim_chip_dram_read(ctx, addr, data, len); }
+
+/* The link firmware on a fresh chip (no_skip: TSIM_CHIP_NO_SKIP=1, every tile evaluated at every
+ * edge), checked by link_case_check; its results words and the harness's counters out. */
+static void link_run(int no_skip, uint32_t res_out[LX_COUNT], struct tsim_chip_counters *ctr) {
+  if (no_skip) assert_int_equal(setenv("TSIM_CHIP_NO_SKIP", "1", 1), 0);
+  else assert_int_equal(unsetenv("TSIM_CHIP_NO_SKIP"), 0);
+  tsim_chip *c = boot("link");
+  assert_int_equal(unsetenv("TSIM_CHIP_NO_SKIP"), 0);
+  assert_int_equal(link_case_prepare(link_write, c), 0);
+  run_to_exit(c);
+  char why[256] = "";
+  if (link_case_check(link_read, c, why, sizeof why) != 0) fail_msg("stream links%s: %s", no_skip ? " (no skip)" : "", why);
+  assert_int_equal(tsim_chip_dram_read(c, LINK_RESULTS, res_out, 4u * LX_COUNT), 0);
+  tsim_chip_counters(c, ctr);
+  tsim_chip_close(c);
+}
+
+static void test_links(void **state) {
+  (void)state;
+  if (TESSERA_CFG_TILES < 3) skip(); /* the small preset's chip has one tile: no link */
+  uint32_t r[LX_COUNT], r_ns[LX_COUNT];
+  struct tsim_chip_counters ctr, ctr_ns;
+  link_run(0, r, &ctr);
+  /* The harness's sums of the tiles' counters agree with the registers the firmware read:
+   * tile 0 ran the sends of A, B and C, tile 1 the sends of D and the attn_qk runs. */
+  const uint64_t bp0 = (uint64_t)r[LINK_RUN_WORD(LR_A_SEND, LW_BACKPRESSURE)] + r[LINK_RUN_WORD(LR_B_SEND, LW_BACKPRESSURE)] +
+                       r[LINK_RUN_WORD(LR_C_SEND, LW_BACKPRESSURE)];
+  const uint64_t bp1 = (uint64_t)r[LINK_RUN_WORD(LR_D_SEND1, LW_BACKPRESSURE)] + r[LINK_RUN_WORD(LR_D_SEND2, LW_BACKPRESSURE)];
+  const uint64_t st1 = (uint64_t)r[LINK_RUN_WORD(LR_A_QK, LW_STARVED)] + r[LINK_RUN_WORD(LR_B_QK, LW_STARVED)] +
+                       r[LINK_RUN_WORD(LR_C_QK1, LW_STARVED)] + r[LINK_RUN_WORD(LR_C_QK2, LW_STARVED)];
+  assert_int_equal(ctr.tile[0].backpressure, bp0);
+  assert_int_equal(ctr.tile[1].backpressure, bp1);
+  assert_int_equal(ctr.tile[1].starved, st1);
+  assert_int_equal(ctr.tile[2].starved, r[LINK_RUN_WORD(LR_D_PV, LW_STARVED)]);
+  /* A send started before its consumer holds its first beat until the consumer starts, and an
+   * attn run started before its source waits for it. */
+  assert_true(r[LINK_RUN_WORD(LR_A_SEND, LW_BACKPRESSURE)] > 0);
+  assert_true(r[LINK_RUN_WORD(LR_B_QK, LW_STARVED)] > r[LINK_RUN_WORD(LR_A_QK, LW_STARVED)]);
+  /* Skipping idle tiles' edges changes nothing: every result word (counters and the cases'
+   * controller cycles included) and the chip's cycle count. */
+  link_run(1, r_ns, &ctr_ns);
+  for (uint32_t i = 0; i < LX_COUNT; i++)
+    if (r[i] != r_ns[i]) fail_msg("result word %u: 0x%08x, with TSIM_CHIP_NO_SKIP 0x%08x", i, r[i], r_ns[i]);
+  assert_int_equal(ctr.cycles, ctr_ns.cycles);
+  assert_int_equal(ctr.any_tile_busy, ctr_ns.any_tile_busy);
+  printf("# links: chip cycles %" PRIu64 "; cases A %u, B %u, C %u, D %u controller cycles; A: send busy %u (backpressure %u), "
+         "attn_qk busy %u (starved %u); B: attn_qk busy %u (starved %u), send busy %u (backpressure %u)\n",
+         ctr.cycles, r[LX_CYC_A], r[LX_CYC_B], r[LX_CYC_C], r[LX_CYC_D], r[LINK_RUN_WORD(LR_A_SEND, LW_BUSY)],
+         r[LINK_RUN_WORD(LR_A_SEND, LW_BACKPRESSURE)], r[LINK_RUN_WORD(LR_A_QK, LW_BUSY)], r[LINK_RUN_WORD(LR_A_QK, LW_STARVED)],
+         r[LINK_RUN_WORD(LR_B_QK, LW_BUSY)], r[LINK_RUN_WORD(LR_B_QK, LW_STARVED)], r[LINK_RUN_WORD(LR_B_SEND, LW_BUSY)],
+         r[LINK_RUN_WORD(LR_B_SEND, LW_BACKPRESSURE)]);
 }
 
 /* ---- Host interface and traps ------------------------------------------------------------------ */
@@ -306,7 +366,7 @@ static void test_bad_input(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bad_input), cmocka_unit_test(test_hostif_trap), cmocka_unit_test(test_faults),
-      cmocka_unit_test(test_dma),       cmocka_unit_test(test_tile),
+      cmocka_unit_test(test_dma),       cmocka_unit_test(test_tile),        cmocka_unit_test(test_links),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
