@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "../chip_rtl/link_case.h"
 #include "tchip.h"
 #include "tessera/gen/map.h"
 #include "tessera/sparse.h"
@@ -1164,6 +1165,49 @@ static void firmware_bus_fault(void **state) {
   assert_non_null(strstr(tchip_error(c), "registers are 32-bit"));
 }
 
+/* The RTL chip's stream-link firmware (firmware/tests/test_chiprtl_link.c, tests/chip_rtl/link_case.h)
+ * on the chip cmodel: the same checks (results bit for bit, counter identities), and the tiles'
+ * counters the firmware read agree with the chip's sums. */
+static int link_write(void *ctx, uint64_t addr, const void *data, size_t len) {
+  return tchip_dram_write(ctx, addr, data, len) == TCHIP_OK ? 0 : -1;
+}
+static int link_read(void *ctx, uint64_t addr, void *data, size_t len) {
+  return tchip_dram_read(ctx, addr, data, len) == TCHIP_OK ? 0 : -1;
+}
+
+static void firmware_links(void **state) {
+  tchip *c = *state;
+  if (T < 3) skip(); /* the case needs three tiles */
+  assert_int_equal(tchip_load_elf(c, CHIP_FW_DIR "/test_chiprtl_link.elf"), TCHIP_OK);
+  assert_int_equal(link_case_prepare(link_write, c), 0);
+  enum tchip_run_result r = run_until(c, 50000000, 1);
+  if (r != TCHIP_RUN_EXIT) fail_msg("link firmware: run result %d: %s", (int)r, tchip_error(c));
+  assert_int_equal(tchip_exit_code(c), 0);
+  char why[256] = "";
+  if (link_case_check(link_read, c, why, sizeof why) != 0) fail_msg("stream links on the chip cmodel: %s", why);
+  uint32_t w[LX_COUNT];
+  assert_int_equal(tchip_dram_read(c, LINK_RESULTS, w, sizeof w), TCHIP_OK);
+  struct tchip_counters k;
+  tchip_counters(c, &k);
+  const uint64_t bp0 = (uint64_t)w[LINK_RUN_WORD(LR_A_SEND, LW_BACKPRESSURE)] + w[LINK_RUN_WORD(LR_B_SEND, LW_BACKPRESSURE)] +
+                       w[LINK_RUN_WORD(LR_C_SEND, LW_BACKPRESSURE)];
+  const uint64_t st1 = (uint64_t)w[LINK_RUN_WORD(LR_A_QK, LW_STARVED)] + w[LINK_RUN_WORD(LR_B_QK, LW_STARVED)] +
+                       w[LINK_RUN_WORD(LR_C_QK1, LW_STARVED)] + w[LINK_RUN_WORD(LR_C_QK2, LW_STARVED)];
+  assert_true(k.tile[0].backpressure == bp0);
+  assert_true(k.tile[1].starved == st1);
+  assert_true(k.tile[2].starved == w[LINK_RUN_WORD(LR_D_PV, LW_STARVED)]);
+  /* A send started first holds its first beat until its consumer starts; an attn run started
+   * first waits for its source. */
+  assert_true(w[LINK_RUN_WORD(LR_A_SEND, LW_BACKPRESSURE)] > 0);
+  assert_true(w[LINK_RUN_WORD(LR_B_QK, LW_STARVED)] > w[LINK_RUN_WORD(LR_A_QK, LW_STARVED)]);
+  printf("# links (chip cmodel): cases A %u, B %u, C %u, D %u controller cycles; A: send busy %u (backpressure %u), "
+         "attn_qk busy %u (starved %u); B: attn_qk busy %u (starved %u), send busy %u (backpressure %u)\n",
+         w[LX_CYC_A], w[LX_CYC_B], w[LX_CYC_C], w[LX_CYC_D], w[LINK_RUN_WORD(LR_A_SEND, LW_BUSY)],
+         w[LINK_RUN_WORD(LR_A_SEND, LW_BACKPRESSURE)], w[LINK_RUN_WORD(LR_A_QK, LW_BUSY)], w[LINK_RUN_WORD(LR_A_QK, LW_STARVED)],
+         w[LINK_RUN_WORD(LR_B_QK, LW_BUSY)], w[LINK_RUN_WORD(LR_B_QK, LW_STARVED)], w[LINK_RUN_WORD(LR_B_SEND, LW_BUSY)],
+         w[LINK_RUN_WORD(LR_B_SEND, LW_BACKPRESSURE)]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(hostif_registers, setup, teardown),
@@ -1187,6 +1231,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(link_pairs, setup, teardown),
     cmocka_unit_test_setup_teardown(link_runs, setup, teardown),
     cmocka_unit_test_setup_teardown(firmware_fwd, setup, teardown),
+    cmocka_unit_test_setup_teardown(firmware_links, setup, teardown),
     cmocka_unit_test_setup_teardown(firmware_trap, setup, teardown),
     cmocka_unit_test_setup_teardown(firmware_window, setup, teardown),
     cmocka_unit_test_setup_teardown(firmware_bus_fault, setup, teardown),

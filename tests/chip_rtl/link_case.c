@@ -126,7 +126,7 @@ static int send_matches(const uint32_t *rows, uint32_t nrows, uint32_t cols, uin
     for (uint32_t j = 0; j < cols; j++) st->bank[r % L][(r / L) * kn + off_a + j] = rows[(size_t)r * cols + j];
   struct ttile_desc d = {.kernel = TESSERA_TILE_KERNEL_SEND, .kn = kn, .ntok = nrows, .tpl = (nrows + L - 1u) / L,
                          .off_a = off_a, .cols = cols, .row0 = row0};
-  struct ttile_outstream o = {oh, os, nb, 0, 0};
+  struct ttile_outstream o = {.hdr = oh, .slot = os, .cap = nb};
   struct ttile_counters c;
   memset(&c, 0, sizeof c);
   int e = ttile_cm_exec_io(st, &d, NULL, &o, &c);
@@ -150,7 +150,7 @@ out:
 static int attn(struct ttile_state *st, uint32_t code, uint32_t k, uint32_t kn, const uint32_t *hdr,
                 const uint32_t (*slot)[P], uint32_t nb, struct ttile_counters *c, char *why, size_t whylen) {
   struct ttile_desc d = {.kernel = code, .k = k, .kn = kn, .ntok = LINK_M, .tpl = TPL, .ngroups = nb};
-  struct ttile_instream in = {hdr, slot, nb, 0};
+  struct ttile_instream in = {.hdr = hdr, .slot = slot, .nbeats = nb};
   memset(c, 0, sizeof *c);
   int e = ttile_cm_exec_stream(st, &d, &in, c);
   return e ? fail(why, whylen, "cmodel attn kernel %u: code %d", code, e) : 0;
