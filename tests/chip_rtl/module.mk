@@ -32,8 +32,8 @@ $(O)/obj/tests/chip_rtl/test_chip_rtl.o: tests/chip_rtl/module.mk
 # The stream-link case (link_case.h): inputs, expected values from the tile cmodel and the checks,
 # independent of the chip; link $(LINK_CASE_OBJS) (with the tile cmodel's objects) to use it.
 LINK_CASE_OBJS := $(O)/obj/tests/chip_rtl/link_case.o
-$(eval $(call ctest,chip_rtl,$(O)/obj/tests/chip_rtl/test_chip_rtl.o $(LINK_CASE_OBJS) $(CHIP_RTL_MODEL) $(O)/obj/sim/chip/timeline.o \
-  $(O)/obj/sim/tile/tile_exec.o $(O)/obj/sim/tile/tile_cm.o $(TILE_FN_OBJS) $(O)/obj/sim/vec/tvec_fn.o $(SPARSE_OBJS) $(TNUM_OBJS)))
+# The chip cmodel (TCHIP_OBJS: the tile cmodel and the rest) runs the link firmware too, to compare.
+$(eval $(call ctest,chip_rtl,$(O)/obj/tests/chip_rtl/test_chip_rtl.o $(LINK_CASE_OBJS) $(CHIP_RTL_MODEL) $(TCHIP_OBJS)))
 SUITE_chip_rtl_DEPS += $(foreach t,$(CHIPRTL_FW),$(O)/fw/test_chiprtl_$(t).elf)
 
 # The rtl backend of libtessera (host/lib/backend_rtl.c) and the chip it drives, in build/bin/tessera.

@@ -19,6 +19,7 @@
 #include "tessera/gen/hwcfg.h"
 #include "tessera/gen/map.h"
 #include "tessera/sparse.h"
+#include "tchip.h"
 #include "tsim_chip.h"
 #include "ttile_fn.h"
 
@@ -240,6 +241,9 @@ static void test_tile(void **state) {
 
 static int link_write(void *ctx, uint64_t addr, const void *data, size_t len) { return tsim_chip_dram_write(ctx, addr, data, len); }
 static int link_read(void *ctx, uint64_t addr, void *data, size_t len) { return tsim_chip_dram_read(ctx, addr, data, len); }
+static int cm_write(void *ctx, uint64_t addr, const void *data, size_t len) {
+  return tchip_dram_write(ctx, addr, data, len) == TCHIP_OK ? 0 : -1;
+}
 
 /* The link firmware on a fresh chip (no_skip: TSIM_CHIP_NO_SKIP=1, every tile evaluated at every
  * edge), checked by link_case_check; its results words and the harness's counters out. */
@@ -285,6 +289,40 @@ static void test_links(void **state) {
     if (r[i] != r_ns[i]) fail_msg("result word %u: 0x%08x, with TSIM_CHIP_NO_SKIP 0x%08x", i, r[i], r_ns[i]);
   assert_int_equal(ctr.cycles, ctr_ns.cycles);
   assert_int_equal(ctr.any_tile_busy, ctr_ns.any_tile_busy);
+  /* The chip cmodel runs the same firmware: every run's record (status, done, counters) is the
+   * RTL chip's. The controllers differ in time (DMA and DRAM), but each case starts its two runs
+   * with back-to-back register writes, which cost the same on both, so the runs meet at the same
+   * offsets and the link makes them equal to the cycle. */
+  tchip *cm = tchip_new();
+  assert_non_null(cm);
+  char fw[512];
+  snprintf(fw, sizeof fw, "%s/test_chiprtl_link.elf", CHIPRTL_FW_DIR);
+  assert_int_equal(tchip_load_elf(cm, fw), TCHIP_OK);
+  assert_int_equal(link_case_prepare(cm_write, cm), 0);
+  enum tchip_run_result rr;
+  do {
+    rr = tchip_run(cm, BUDGET);
+  } while (rr == TCHIP_RUN_EVENT);
+  assert_int_equal(rr, TCHIP_RUN_EXIT);
+  uint32_t r_cm[LX_COUNT];
+  assert_int_equal(tchip_dram_read(cm, LINK_RESULTS, r_cm, sizeof r_cm), TCHIP_OK);
+  tchip_free(cm);
+  for (uint32_t run = 0; run < LR_RUNS; run++) {
+    /* C's send waits for the second attn_qk and D's attn_pv for the second send across firmware
+     * work that involves the DMA, whose time differs: there only the waiting differs. */
+    const int gap = run == LR_C_SEND || run == LR_D_PV;
+    for (uint32_t w = 0; w < LW_N; w++) {
+      uint32_t i = LINK_RUN_WORD(run, w);
+      if (gap && (w == LW_BUSY || w == LW_STARVED || w == LW_BACKPRESSURE)) continue;
+      if (r[i] != r_cm[i]) fail_msg("link run %u word %u: 0x%08x on the RTL chip, 0x%08x on the chip cmodel", run, w, r[i], r_cm[i]);
+    }
+    uint32_t work = r[LINK_RUN_WORD(run, LW_BUSY)] - r[LINK_RUN_WORD(run, LW_STARVED)] - r[LINK_RUN_WORD(run, LW_BACKPRESSURE)];
+    uint32_t work_cm = r_cm[LINK_RUN_WORD(run, LW_BUSY)] - r_cm[LINK_RUN_WORD(run, LW_STARVED)] -
+                       r_cm[LINK_RUN_WORD(run, LW_BACKPRESSURE)];
+    if (work != work_cm) fail_msg("link run %u: busy - waiting %u on the RTL chip, %u on the chip cmodel", run, work, work_cm);
+  }
+  for (uint32_t i = LR_RUNS * LW_N; i < LX_CYC_A; i++)
+    if (r[i] != r_cm[i]) fail_msg("link result word %u: 0x%08x on the RTL chip, 0x%08x on the chip cmodel", i, r[i], r_cm[i]);
   printf("# links: chip cycles %" PRIu64 "; cases A %u, B %u, C %u, D %u controller cycles; A: send busy %u (backpressure %u), "
          "attn_qk busy %u (starved %u); B: attn_qk busy %u (starved %u), send busy %u (backpressure %u)\n",
          ctr.cycles, r[LX_CYC_A], r[LX_CYC_B], r[LX_CYC_C], r[LX_CYC_D], r[LINK_RUN_WORD(LR_A_SEND, LW_BUSY)],
