@@ -1480,16 +1480,16 @@ static int run_link(int argc, char **argv) {
             tpl, (unsigned)TESSERA_CFG_ACC_DEPTH, kn, bank);
     return TESSERA_EXIT_USAGE;
   }
-  if (nbeats > TTILE_GROUPS) {
-    fprintf(stderr, ME ": the stream of %u rows of %u words is %" PRIu64 " beats, one attn run takes at most %u\n", keys,
-            d, nbeats, (unsigned)TTILE_GROUPS);
-    return TESSERA_EXIT_USAGE;
-  }
   if (ptpl * pkn > bank) {
     fprintf(stderr,
             ME ": shape does not fit the producer tile: %u sends of up to %u rows of %u words take %" PRIu64
                " words per lane (a lane bank holds %u)\n",
             sends, maxrows, d, ptpl * pkn, bank);
+    return TESSERA_EXIT_USAGE;
+  }
+  if (nbeats > TTILE_GROUPS) {
+    fprintf(stderr, ME ": the stream of %u rows of %u words is %" PRIu64 " beats, one attn run takes at most %u\n", keys,
+            d, nbeats, (unsigned)TTILE_GROUPS);
     return TESSERA_EXIT_USAGE;
   }
   if ((uint64_t)m * d * keys > MAX_WORK) {
@@ -1663,9 +1663,9 @@ static int run_link(int argc, char **argv) {
            diffs + fn_diffs, rel_err, bound, wall_cm,
            rtl_wall_s);
   } else {
-    printf("link: send of K%s [%u][%u] (%u send%s, %zu beats) -> %s m=%u (%s), consumer started %lld cycles %s the "
+    printf("link: send of %s [%u][%u] (%u send%s, %zu beats) -> %s m=%u (%s), consumer started %lld cycles %s the "
            "first send (cycle 0: the first send's first busy cycle), backend %s, preset %s\n",
-           pv ? "/V" : "", keys, d, sends, sends == 1 ? "" : "s", nb, kname, m, pv ? "O = P V" : "S = Q K^T",
+           pv ? "V" : "K", keys, d, sends, sends == 1 ? "" : "s", nb, kname, m, pv ? "O = P V" : "S = Q K^T",
            (long long)(offset < 0 ? -offset : offset), offset < 0 ? "before" : "after", use_rtl ? "rtl" : "cmodel",
            TESSERA_CFG_PRESET_NAME);
     for (int t = 0; t < 2; t++) {
