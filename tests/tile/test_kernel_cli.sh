@@ -562,13 +562,13 @@ expect "link summary names both tiles' figures" 0 "consumer +cycles [0-9]+ .*sta
 grep -Eq "^  producer +cycles [0-9]+ .*back-pressure [0-9]+" <<<"$out" && grep -Eq "^  rel_err +[0-9.e+-]+ vs float64" <<<"$out" &&
   tap_ok "link summary lines" || tap_not_ok "link summary lines" "$out"
 # --dump: Q, K, S / P, V, O (K and V as sent: bf16 of the fp32 rows), the product within its bound;
-# the same files on both backends and with several sends.
+# the same files on both backends and with several sends at another offset.
 for kern in attn_qk attn_pv; do
   for be in $link_backends; do
     for sends in 1 4; do
       dir=$tmp/ldump-$kern-$be-$sends
-      run_cmd "$T" kernel link --consumer $kern --m 20 --k 12 --n 9 --sends $sends --seed 6 --backend $be --json \
-        --dump "$dir"
+      run_cmd "$T" kernel link --consumer $kern --m 20 --k 12 --n 9 --sends $sends --offset $((sends == 4 ? 37 : 0)) \
+        --seed 6 --backend $be --json --dump "$dir"
       if [ "$rc" -ne 0 ]; then tap_not_ok "link --dump $kern $be sends $sends" "exit $rc: $err"; continue; fi
       check_adump "link --dump $kern $be sends $sends: three float32 .npy files, the product within its bound" \
         "$dir" $kern 20 12 9 "$nnz_p"
@@ -580,8 +580,8 @@ for kern in attn_qk attn_pv; do
       cmp -s "$tmp/ldump-$kern-cmodel-1/$f.npy" "$tmp/ldump-$kern-$be-4/$f.npy" || same=
     done
   done
-  [ -n "$same" ] && tap_ok "link --dump $kern: the same files on every backend and number of sends" ||
-    tap_not_ok "link --dump $kern: the same files on every backend and number of sends"
+  [ -n "$same" ] && tap_ok "link --dump $kern: the same files on every backend, offset and number of sends" ||
+    tap_not_ok "link --dump $kern: the same files on every backend, offset and number of sends"
 done
 if [ "$backend" = rtl ]; then
   expect "link --trace writes the producer's waveform" 0 "trace +.*lk.fst \(the producer tile\)" "" \
