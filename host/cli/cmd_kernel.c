@@ -79,6 +79,21 @@ static void help(FILE *f) {
           "                    the tile holds a beat the sink refuses are the backpressure stall\n"
           "  --dump DIR        X [m,n] and Out [m,n] (the values the sink received)\n"
           "  --trace FILE.fst  waveforms of the tile runs (rtl backend only; a run per pass), named as above\n"
+          "Two tiles linked, tile A's stream-out port driving tile B's stream-in port (docs/tile.md, \"Linking two\n"
+          "tiles\"): A holds K (attn_qk) or V (attn_pv), KEYS rows of D random fp32 words, and sends them (the send\n"
+          "rounds to bf16); B holds Q [M][D] (or P [M][KEYS]) and runs the consumer over all the beats (RTL == cmodel in\n"
+          "both tiles' words, every run's counters and every take time; float64 reference of Q bf16(K)^T / P bf16(V)):\n"
+          "  tessera kernel link [--consumer attn_qk|attn_pv] [--m M] [--k D] [--n KEYS] [--offset N] [--sends S]\n"
+          "                      [--backend rtl|cmodel] [--seed S] [--json] [--dump DIR] [--trace FILE.fst]\n"
+          "  --consumer K      tile B's kernel (default attn_qk)\n"
+          "  --m, --k, --n     queries, head dimension, keys (default 64 each); one run on each tile: B's rows take\n"
+          "                    ceil(M / L) <= acc_depth entries of D + KEYS words, A's S x D words per entry\n"
+          "  --offset N        B's first busy cycle N cycles after A's first send's (negative: before; default 0,\n"
+          "                    |N| <= 1000000)\n"
+          "  --sends S         K/V as S sends of consecutive rows (row0 set), each as soon as A is free (default 1,\n"
+          "                    at most KEYS)\n"
+          "  --dump DIR        attn_qk Q [m,k], K [n,k] (as sent, bf16), S [m,n]; attn_pv P [m,n], V [n,k], O [m,k]\n"
+          "  --trace FILE.fst  waveform of the producer tile A only (rtl backend only; what the link driver records)\n"
           "Exit status: 0 ok, 1 RTL != cmodel or rel_err above its bound, 2 bad arguments.\n",
           TESSERA_CFG_PRESET_NAME, (unsigned)TESSERA_CFG_LANES, (unsigned)TESSERA_CFG_NNZ_PER_CYCLE,
           (unsigned)TESSERA_CFG_SUB_BANKS, (unsigned)TESSERA_CFG_LANE_BANK_WORDS, MAX_M,
@@ -1363,13 +1378,348 @@ out:
   return rc;
 }
 
+/* --- link: two tiles, send -> attn_qk / attn_pv (docs/tile.md, "Linking two tiles") ------------ */
+
+/* An integer in [lo, hi] (signed); a one-line message and -1 otherwise. */
+static int arg_i64(const char *opt, const char *v, int64_t lo, int64_t hi, int64_t *out) {
+  char *end = NULL;
+  long long x = v && *v ? strtoll(v, &end, 10) : 0;
+  if (!v || !*v || *end || x < lo || x > hi) {
+    fprintf(stderr, ME ": %s wants an integer in [%lld, %lld], got '%s'\n", opt, (long long)lo, (long long)hi,
+            v ? v : "");
+    return -1;
+  }
+  *out = x;
+  return 0;
+}
+
+#define LINK_MAX_OFFSET 1000000
+
+static void link_sum(struct ttile_counters *s, const struct ttile_counters *c) {
+  s->cycles += c->cycles, s->busy += c->busy, s->macs += c->macs, s->stall_bank_conflict += c->stall_bank_conflict;
+  s->stall_stream_starved += c->stall_stream_starved, s->stall_backpressure += c->stall_backpressure;
+  s->stall_memory += c->stall_memory;
+}
+
+static void link_json_tile(const char *name, uint32_t runs, const struct ttile_counters *c, int64_t began,
+                           int64_t ended) {
+  printf("\"%s\": {\"runs\": %u, \"began\": %lld, \"ended\": %lld, \"cycles\": %" PRIu64 ", \"busy\": %" PRIu64
+         ", \"macs\": %" PRIu64 ", \"stalls\": {\"bank_conflict\": %" PRIu64 ", \"stream_starved\": %" PRIu64
+         ", \"backpressure\": %" PRIu64 ", \"memory\": %" PRIu64 "}}",
+         name, runs, (long long)began, (long long)ended, c->cycles, c->busy, c->macs, c->stall_bank_conflict,
+         c->stall_stream_starved, c->stall_backpressure, c->stall_memory);
+}
+
+/* Tile A (the producer) holds K or V [keys][d] (random fp32) and sends its rows in `sends` sends of
+ * consecutive rows (send j: rows cut[j] .. cut[j+1]-1, row0 = cut[j], at region offset j d of
+ * regions of sends x d words, so every send's rows start in lane 0); tile B (the consumer) holds Q
+ * [m][d] (attn_qk) or P [m][keys] (attn_pv) as `tessera kernel attn_qk` places them and runs one
+ * attn run over all the beats, its first busy cycle `offset` cycles after the first send's.
+ * ttile_cm_exec_link_runs and, with rtl, ttile_rtl_exec_link_runs on copies: every run's cycles,
+ * status and counters, both tiles' words, the beats and every take time must agree. The beats must
+ * be the column-order dense stream of bf16(K), the consumer's result ttile_fn_fwd /
+ * ttile_fn_bwd_data over it, and within the float64 bound of Q bf16(K)^T / P bf16(V). */
+static int run_link(int argc, char **argv) {
+  uint32_t m = 64, d = 64, keys = 64, sends = 1;
+  int64_t offset = 0;
+  int pv = 0, named = 0;
+  struct kopts ko = {.seed = 1, .backend = ttile_rtl_exec_link_runs ? "rtl" : "cmodel"};
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+    int bad = 0, k = kopt(argc, argv, &i, &ko, 0);
+    if (k) {
+      if (k != 1) return k < 0 ? TESSERA_EXIT_USAGE : TESSERA_EXIT_OK;
+      continue;
+    }
+    if (!strcmp(a, "--m")) bad = tessera_arg_u32(ME, a, val, 1, MAX_M, &m), i++;
+    else if (!strcmp(a, "--k")) bad = tessera_arg_u32(ME, a, val, 1, TSP_MAX_DIM, &d), i++;
+    else if (!strcmp(a, "--n")) bad = tessera_arg_u32(ME, a, val, 1, TSP_MAX_DIM, &keys), i++;
+    else if (!strcmp(a, "--sends")) bad = tessera_arg_u32(ME, a, val, 1, TSP_MAX_DIM, &sends), i++;
+    else if (!strcmp(a, "--offset")) bad = arg_i64(a, val, -LINK_MAX_OFFSET, LINK_MAX_OFFSET, &offset), i++;
+    else if (!strcmp(a, "--consumer")) {
+      if (!val || (strcmp(val, "attn_qk") && strcmp(val, "attn_pv"))) {
+        fprintf(stderr, ME ": --consumer must be attn_qk or attn_pv, got '%s'\n", val ? val : "");
+        bad = 1;
+      } else {
+        pv = !strcmp(val, "attn_pv");
+      }
+      i++;
+    } else if (a[0] == '-') {
+      fprintf(stderr, ME ": unknown argument for link '%s' (see tessera kernel --help)\n", a);
+      bad = 1;
+    } else if (named++) {
+      fprintf(stderr, ME ": one kernel at a time, got '%s' after 'link'\n", a);
+      bad = 1;
+    }
+    if (bad) return TESSERA_EXIT_USAGE;
+  }
+  const char *dump_dir = ko.dump_dir, *trace = ko.trace;
+  const int use_rtl = !strcmp(ko.backend, "rtl"), json = ko.json;
+  const uint32_t seed = ko.seed;
+  const uint32_t L = TESSERA_CFG_LANES, P = TESSERA_CFG_NNZ_PER_CYCLE, bank = TESSERA_CFG_LANE_BANK_WORDS;
+  if (use_rtl && !ttile_rtl_exec_link_runs) {
+    fprintf(stderr, ME ": --backend rtl: the RTL tile is not linked into this build (use --backend cmodel)\n");
+    return TESSERA_EXIT_USAGE;
+  }
+  if (trace && !use_rtl) {
+    fprintf(stderr, ME ": --trace needs the rtl backend\n");
+    return TESSERA_EXIT_USAGE;
+  }
+  if (sends > keys) {
+    fprintf(stderr, ME ": --sends %u: at most one send per row of K/V (--n %u)\n", sends, keys);
+    return TESSERA_EXIT_USAGE;
+  }
+  /* The consumer: one run of m rows of d + keys words; the producer: regions of sends x d words,
+   * ceil(rows of the largest send / L) of them; the beats: one attn run's groups. */
+  const uint32_t kn = d + keys, tpl = (m + L - 1) / L, gpr = (d + P - 1) / P, maxrows = (keys + sends - 1) / sends;
+  const uint64_t nbeats = (uint64_t)keys * gpr, pkn = (uint64_t)sends * d, ptpl = (maxrows + L - 1) / L;
+  if (tpl > TESSERA_CFG_ACC_DEPTH || (uint64_t)tpl * kn > bank) {
+    fprintf(stderr,
+            ME ": shape does not fit the consumer tile: ceil(m / L) = %u rows per lane (at most %u) of k + n = %u words "
+               "(a lane bank holds %u)\n",
+            tpl, (unsigned)TESSERA_CFG_ACC_DEPTH, kn, bank);
+    return TESSERA_EXIT_USAGE;
+  }
+  if (ptpl * pkn > bank) {
+    fprintf(stderr,
+            ME ": shape does not fit the producer tile: %u sends of up to %u rows of %u words take %" PRIu64
+               " words per lane (a lane bank holds %u)\n",
+            sends, maxrows, d, ptpl * pkn, bank);
+    return TESSERA_EXIT_USAGE;
+  }
+  if (nbeats > TTILE_GROUPS) {
+    fprintf(stderr, ME ": the stream of %u rows of %u words is %" PRIu64 " beats, one attn run takes at most %u\n", keys,
+            d, nbeats, (unsigned)TTILE_GROUPS);
+    return TESSERA_EXIT_USAGE;
+  }
+  if ((uint64_t)m * d * keys > MAX_WORK) {
+    fprintf(stderr, ME ": job too large: m * k * n above 2^32\n");
+    return TESSERA_EXIT_USAGE;
+  }
+  if (dump_dir && !dump_dir_ok(dump_dir)) return TESSERA_EXIT_USAGE;
+  const char *kname = pv ? "attn_pv" : "attn_qk";
+
+  const uint32_t in_off = pv ? d : 0, in_len = pv ? keys : d, out_off = pv ? 0 : d, out_len = pv ? d : keys;
+  const size_t nin = (size_t)m * in_len, nsrc = (size_t)keys * d, nout = (size_t)m * out_len, nb = (size_t)nbeats;
+  int rc = TESSERA_EXIT_FAIL;
+  float *in = malloc(sizeof *in * (nin + 1)), *src = malloc(sizeof *src * (nsrc + 1));
+  float *sent = calloc(nsrc + 1, sizeof *sent), *got = malloc(sizeof *got * (nout + 1));
+  uint32_t *inb = malloc(sizeof *inb * (nin + 1)), *fn = calloc(nout + 1, sizeof *fn), *cut = malloc(sizeof *cut * (sends + 1));
+  double *r = calloc(nout + 1, sizeof *r), *bd = calloc(nout + 1, sizeof *bd);
+  uint32_t *hdr[2], (*slot[2])[TESSERA_CFG_NNZ_PER_CYCLE];
+  uint64_t *to[2], *ti[2];
+  struct ttile_link_run *pr[2], cr[2];
+  struct ttile_state *st[4]; /* producer, consumer: cmodel; producer, consumer: rtl */
+  uint16_t *wv = malloc(sizeof *wv * (nb * P + 1));
+  uint8_t *mask = malloc(nsrc + 1);
+  struct tsp_stream ds;
+  memset(&ds, 0, sizeof ds);
+  int oom = !in || !src || !sent || !got || !inb || !fn || !cut || !r || !bd || !wv || !mask;
+  for (int q = 0; q < 2; q++) {
+    hdr[q] = calloc(nb + 1, sizeof *hdr[q]), slot[q] = calloc(nb + 1, sizeof *slot[q]);
+    to[q] = calloc(nb + 1, sizeof *to[q]), ti[q] = calloc(nb + 1, sizeof *ti[q]);
+    pr[q] = calloc(sends, sizeof *pr[q]);
+    oom |= !hdr[q] || !slot[q] || !to[q] || !ti[q] || !pr[q];
+  }
+  for (int q = 0; q < 4; q++) oom |= !(st[q] = calloc(1, sizeof *st[q]));
+  if (oom) {
+    fprintf(stderr, ME ": out of memory\n");
+    goto out;
+  }
+  /* Inputs: Q (bf16 in [-2, 2)) or P (bf16 in [0, 1]) as attn_qk / attn_pv make them; K or V fp32. */
+  uint64_t rs = (uint64_t)seed * 0x9e3779b97f4a7c15ull + 13;
+  for (size_t a = 0; a < nin; a++) in[a] = pv ? fabsf(rnd_bf16(&rs)) / 2.0f : rnd_bf16(&rs), inb[a] = f2u(in[a]);
+  for (size_t a = 0; a < nsrc; a++) {
+    rs ^= rs << 13, rs ^= rs >> 7, rs ^= rs << 17;
+    src[a] = (float)((double)(rs >> 11) / 9007199254740992.0 * 4.0 - 2.0);
+  }
+  /* The producer's banks: send j's row i at lane i mod L, region i div L, offset j d. */
+  for (uint32_t j = 0; j <= sends; j++) cut[j] = (uint32_t)((uint64_t)j * keys / sends);
+  for (uint32_t j = 0; j < sends; j++)
+    for (uint32_t i = 0; i < cut[j + 1] - cut[j]; i++)
+      for (uint32_t c = 0; c < d; c++)
+        st[0]->bank[i % L][(size_t)(i / L) * pkn + (size_t)j * d + c] = f2u(src[(size_t)(cut[j] + i) * d + c]);
+  for (uint32_t t = 0; t < m; t++)
+    for (uint32_t j = 0; j < in_len; j++) st[1]->bank[t % L][(size_t)(t / L) * kn + in_off + j] = inb[(size_t)t * in_len + j];
+  memcpy(st[2], st[0], sizeof *st[0]), memcpy(st[3], st[1], sizeof *st[1]);
+  const int64_t p_at = 1 + (offset < 0 ? -offset : 0), c_at = 1 + (offset > 0 ? offset : 0);
+  for (uint32_t j = 0; j < sends; j++) {
+    uint32_t rows = cut[j + 1] - cut[j];
+    pr[0][j] = (struct ttile_link_run){.d = {.kernel = TESSERA_TILE_KERNEL_SEND, .kn = (uint32_t)pkn, .ntok = rows,
+                                             .tpl = (rows + L - 1) / L, .off_a = j * d, .cols = d, .row0 = cut[j]},
+                                       .at = p_at};
+    pr[1][j] = pr[0][j];
+  }
+  cr[0] = (struct ttile_link_run){.d = {.kernel = pv ? TESSERA_TILE_KERNEL_ATTN_PV : TESSERA_TILE_KERNEL_ATTN_QK,
+                                        .k = d, .kn = kn, .ntok = m, .tpl = tpl, .ngroups = (uint32_t)nb},
+                                  .at = c_at};
+  cr[1] = cr[0];
+  struct ttile_outstream oc = {.hdr = hdr[0], .slot = slot[0], .cap = (uint32_t)nb, .taken_at = to[0]};
+  struct ttile_outstream orl = {.hdr = hdr[1], .slot = slot[1], .cap = (uint32_t)nb, .taken_at = to[1]};
+  char terr[300] = "";
+  double t0 = now_s();
+  if (ttile_cm_exec_link_runs(st[0], pr[0], sends, st[1], &cr[0], 1, &oc, ti[0]) || oc.nbeats != nb) {
+    fprintf(stderr, ME ": link on the tiles' cmodel: refused or unfinished (%u of %zu beats)\n", oc.nbeats, nb);
+    goto out;
+  }
+  double wall_cm = now_s() - t0, wall_rtl = 0.0;
+  size_t diffs = 0;
+  if (use_rtl) {
+    t0 = now_s();
+    if (ttile_rtl_exec_link_runs(st[2], pr[1], sends, st[3], &cr[1], 1, &orl, ti[1], trace, terr, sizeof terr)) {
+      fprintf(stderr, ME ": link on the RTL tiles: %s\n", terr);
+      goto out;
+    }
+    wall_rtl = now_s() - t0;
+    /* Every word of both tiles, every run's times, status and counters, the beats, every take. */
+    for (int q = 0; q < 2; q++)
+      for (uint32_t l = 0; l < L; l++)
+        for (uint32_t w = 0; w < bank; w++) diffs += st[q]->bank[l][w] != st[q + 2]->bank[l][w];
+    for (int q = 0; q < 2; q++)
+      diffs += !!memcmp(st[q]->wb_hdr, st[q + 2]->wb_hdr, sizeof st[q]->wb_hdr) +
+               !!memcmp(st[q]->wb_slot, st[q + 2]->wb_slot, sizeof st[q]->wb_slot) +
+               !!memcmp(st[q]->gbuf, st[q + 2]->gbuf, sizeof st[q]->gbuf);
+    for (uint32_t i = 0; i <= sends; i++) {
+      const struct ttile_link_run *a = i < sends ? &pr[0][i] : &cr[0], *b = i < sends ? &pr[1][i] : &cr[1];
+      diffs += a->began != b->began || a->ended != b->ended || a->code != b->code ||
+               memcmp(&a->ctr, &b->ctr, sizeof a->ctr) != 0;
+    }
+    diffs += orl.nbeats != nb;
+    for (size_t b = 0; b < nb; b++)
+      diffs += hdr[0][b] != hdr[1][b] || memcmp(slot[0][b], slot[1][b], sizeof slot[0][b]) || to[0][b] != to[1][b] ||
+               ti[0][b] != ti[1][b];
+  }
+  /* The functional models: the beats are the column-order dense stream of bf16(K); the consumer's
+   * result is ttile_fn_fwd (attn_qk) or ttile_fn_bwd_data (attn_pv) over it. */
+  if (tsp_mask_dense(mask, keys, d) != TSP_OK || tsp_stream_build(&ds, mask, keys, d, P, TESSERA_CFG_SUB_BANKS, 0) != TSP_OK ||
+      ds.ngroups != nb) {
+    fprintf(stderr, ME ": cannot build the dense stream of %u x %u\n", keys, d);
+    goto out;
+  }
+  size_t fn_diffs = 0;
+  for (uint32_t g = 0; g < ds.ngroups; g++) {
+    fn_diffs += hdr[0][g] != ((uint32_t)ds.row[g] | (uint32_t)ds.flags[g] << 16);
+    for (uint32_t q = 0; q < P; q++) {
+      uint32_t s = ds.src[(size_t)g * P + q];
+      wv[(size_t)g * P + q] = s == UINT32_MAX ? 0 : tnum_f32_to_bf16(f2u(src[s]));
+      uint32_t want = s == UINT32_MAX ? (uint32_t)TSP_EMPTY << 16 : (uint32_t)ds.col[(size_t)g * P + q] << 16 | wv[(size_t)g * P + q];
+      fn_diffs += slot[0][g][q] != want;
+      if (s != UINT32_MAX) sent[s] = u2f((uint32_t)wv[(size_t)g * P + q] << 16);
+    }
+  }
+  if (pv) ttile_fn_bwd_data(&ds, wv, inb, m, fn);
+  else ttile_fn_fwd(&ds, wv, inb, m, fn);
+  for (uint32_t t = 0; t < m; t++)
+    for (uint32_t c = 0; c < out_len; c++) {
+      uint32_t w = st[1]->bank[t % L][(size_t)(t / L) * kn + out_off + c];
+      fn_diffs += w != fn[(size_t)t * out_len + c];
+      got[(size_t)t * out_len + c] = u2f(w);
+    }
+  /* float64 reference of Q bf16(K)^T / P bf16(V) and attn_qk's first-order bound. */
+  const uint32_t chain = pv ? keys : d + ceil_log2(P);
+  for (uint32_t t = 0; t < m; t++)
+    for (uint32_t c = 0; c < out_len; c++) {
+      double s = 0.0, sa = 0.0;
+      for (uint32_t j = 0; j < in_len; j++) {
+        double x = in[(size_t)t * in_len + j], y = pv ? sent[(size_t)j * d + c] : sent[(size_t)c * d + j];
+        s += x * y, sa += fabs(x * y);
+      }
+      r[(size_t)t * out_len + c] = s, bd[(size_t)t * out_len + c] = gamma_c(chain) * sa;
+    }
+  double rel_err = ref64_rel_err(got, r, nout), rnorm = 0.0, bnorm = 0.0;
+  for (size_t a = 0; a < nout; a++) rnorm += r[a] * r[a], bnorm += bd[a] * bd[a];
+  const double bound = rnorm > 0.0 ? (1 + 1.0 / 1024) * sqrt(bnorm / rnorm) : 0.0;
+  const int err_ok = rel_err <= bound, bitexact = !fn_diffs && !diffs;
+
+  /* Report: the RTL's figures with rtl (equal to the cmodel's when bitexact), else the cmodel's. */
+  const int q = use_rtl ? 1 : 0;
+  struct ttile_counters pc = {0}, cc = cr[q].ctr, pcm = {0};
+  /* Times relative to the first send's first busy cycle (link cycle p_at). */
+  int64_t pbeg = pr[q][0].began - p_at, pend = pr[q][sends - 1].ended - p_at, cbeg = cr[q].began - p_at,
+          cend = cr[q].ended - p_at;
+  for (uint32_t j = 0; j < sends; j++) link_sum(&pc, &pr[q][j].ctr), link_sum(&pcm, &pr[0][j].ctr);
+  const int64_t first = pbeg < cbeg ? pbeg : cbeg, last = pend > cend ? pend : cend;
+  const uint64_t span = (uint64_t)(last - first + 1);
+  const uint64_t *take = use_rtl ? to[1] : to[0];
+  const double peak = (double)L * P, util = cc.cycles ? (double)cc.macs / ((double)cc.cycles * peak) : 0.0;
+  if (json) {
+    char rtl_wall_s[32] = "null";
+    if (use_rtl) snprintf(rtl_wall_s, sizeof rtl_wall_s, "%.6f", wall_rtl);
+    printf("{\"kernel\": \"link\", \"consumer_kernel\": \"%s\", \"shape\": {\"m\": %u, \"k\": %u, \"n\": %u}, "
+           "\"backend\": \"%s\", \"preset\": \"%s\", \"seed\": %u, \"offset\": %lld, \"sends\": %u, \"beats\": %zu, "
+           "\"cycles\": %" PRIu64 ", \"cmodel_cycles\": %" PRIu64 ", \"span_cycles\": %" PRIu64 ", \"macs\": %" PRIu64
+           ", \"peak_macs_per_cycle\": %.0f, \"utilization\": %.6f, \"stalls\": {\"bank_conflict\": %" PRIu64
+           ", \"stream_starved\": %" PRIu64 ", \"backpressure\": %" PRIu64 ", \"memory\": %" PRIu64 "}, ",
+           kname, m, d, keys, use_rtl ? "rtl" : "cmodel", TESSERA_CFG_PRESET_NAME, seed, (long long)offset, sends, nb,
+           cc.cycles, cr[0].ctr.cycles, span, cc.macs, peak, util, cc.stall_bank_conflict, cc.stall_stream_starved,
+           cc.stall_backpressure, cc.stall_memory);
+    link_json_tile("producer", sends, &pc, pbeg, pend);
+    printf(", ");
+    link_json_tile("consumer", 1, &cc, cbeg, cend);
+    printf(", \"producer_cmodel_cycles\": %" PRIu64 ", \"takes\": {\"first\": %lld, \"last\": %lld"
+           "}, \"bitexact\": %s, \"mismatches\": %zu, \"rel_err\": %.6e, \"rel_err_bound\": %.6e, "
+           "\"wall_s\": {\"cmodel\": %.6f, \"rtl\": %s}}\n",
+           pcm.cycles, (long long)(take[0] - p_at), (long long)(take[nb - 1] - p_at), bitexact ? "true" : "false",
+           diffs + fn_diffs, rel_err, bound, wall_cm,
+           rtl_wall_s);
+  } else {
+    printf("link: send of %s [%u][%u] (%u send%s, %zu beats) -> %s m=%u (%s), consumer started %lld cycles %s the "
+           "first send (cycle 0: the first send's first busy cycle), backend %s, preset %s\n",
+           pv ? "V" : "K", keys, d, sends, sends == 1 ? "" : "s", nb, kname, m, pv ? "O = P V" : "S = Q K^T",
+           (long long)(offset < 0 ? -offset : offset), offset < 0 ? "before" : "after", use_rtl ? "rtl" : "cmodel",
+           TESSERA_CFG_PRESET_NAME);
+    for (int t = 0; t < 2; t++) {
+      const struct ttile_counters *c = t ? &cc : &pc;
+      printf("  %-13s cycles %" PRIu64 " (first busy cycle %lld, last %lld%s), busy %" PRIu64 ", starved %" PRIu64
+             ", back-pressure %" PRIu64 ", memory %" PRIu64 ", conflict %" PRIu64 ", MACs %" PRIu64,
+             t ? "consumer" : "producer", c->cycles, (long long)(t ? cbeg : pbeg), (long long)(t ? cend : pend), t || sends == 1 ? "" : ", the sends together", c->busy,
+             c->stall_stream_starved, c->stall_backpressure, c->stall_memory, c->stall_bank_conflict, c->macs);
+      if (t) printf(", utilisation %.3f (peak %.0f MACs/cycle)", util, peak);
+      printf("\n");
+    }
+    printf("  link          %" PRIu64 " cycles from the first busy cycle to the last; beats 0, 1, %zu taken at cycles "
+           "%lld, %lld, %lld\n",
+           span, nb - 1, (long long)(take[0] - p_at), (long long)(take[nb > 1 ? 1 : 0] - p_at),
+           (long long)(take[nb - 1] - p_at));
+    if (use_rtl)
+      printf("  bitexact      %s (rtl == cmodel: both tiles' words, every run's counters and times, %zu beats and "
+             "their takes; beats == the dense stream of bf16(%s); consumer == %s)\n",
+             bitexact ? "yes" : "NO", nb, pv ? "V" : "K", pv ? "ttile_fn_bwd_data" : "ttile_fn_fwd");
+    else
+      printf("  bitexact      %s (cmodel only: beats == the dense stream of bf16(%s); consumer == %s)\n",
+             bitexact ? "yes" : "NO", pv ? "V" : "K", pv ? "ttile_fn_bwd_data" : "ttile_fn_fwd");
+    printf("  rel_err       %.3e vs float64 %s over %zu outputs (bound %.3e)%s\n", rel_err,
+           pv ? "P bf16(V)" : "Q bf16(K)^T", nout, bound, err_ok ? "" : "  ABOVE BOUND");
+    if (use_rtl) printf("  wall          rtl %.3f s, cmodel %.4f s\n", wall_rtl, wall_cm);
+    if (trace) printf("  trace         %s (the producer tile)\n", trace);
+  }
+  if (dump_dir) {
+    int bad = pv ? dump(dump_dir, "P.npy", in, m, keys) || dump(dump_dir, "V.npy", sent, keys, d) ||
+                       dump(dump_dir, "O.npy", got, m, d)
+                 : dump(dump_dir, "Q.npy", in, m, d) || dump(dump_dir, "K.npy", sent, keys, d) ||
+                       dump(dump_dir, "S.npy", got, m, keys);
+    if (bad) goto out;
+  }
+  if (!err_ok) fprintf(stderr, ME ": rel_err %.3e exceeds its bound %.3e\n", rel_err, bound);
+  if (!bitexact)
+    fprintf(stderr, ME ": link: %zu differences rtl vs cmodel, %zu from the functional models\n", diffs, fn_diffs);
+  rc = err_ok && bitexact ? TESSERA_EXIT_OK : TESSERA_EXIT_FAIL;
+out:
+  tsp_stream_free(&ds);
+  free(in), free(src), free(sent), free(got), free(inb), free(fn), free(cut), free(r), free(bd), free(wv), free(mask);
+  for (int k = 0; k < 2; k++) free(hdr[k]), free(slot[k]), free(to[k]), free(ti[k]), free(pr[k]);
+  for (int k = 0; k < 4; k++) free(st[k]);
+  return rc;
+}
+
 int cmd_kernel(int argc, char **argv) {
   /* A vector kernel's name as the first positional argument: its own command line. */
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (a[0] == '-') {
       static const char *const valued[] = {"--m", "--k", "--n", "--v", "--step", "--seed", "--pattern",
-                                           "--density", "--backend", "--dump", "--trace", "--period"};
+                                           "--density", "--backend", "--dump", "--trace", "--period",
+                                           "--consumer", "--offset", "--sends"};
       for (size_t q = 0; q < sizeof valued / sizeof *valued; q++)
         if (!strcmp(a, valued[q])) i++;
       continue;
@@ -1377,6 +1727,7 @@ int cmd_kernel(int argc, char **argv) {
     if (vk_lookup(a) >= 0) return run_vec(argc, argv);
     if (!strcmp(a, "attn_qk") || !strcmp(a, "attn_pv")) return run_attn(argc, argv);
     if (!strcmp(a, "send")) return run_send(argc, argv);
+    if (!strcmp(a, "link")) return run_link(argc, argv);
     break;
   }
   uint32_t m = 128, k = 256, n = 256, seed = 1;

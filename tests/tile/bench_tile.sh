@@ -95,3 +95,24 @@ for job in "attn_qk --m 128 --k 64 --n 128:0" "attn_qk --m 128 --k 64 --n 128:20
   printf "%-34s %7s %10s %8s %8s %14s\n" "$args" "$period" "$(field "$js" cycles)" "$(field "$js" stream_starved)" \
     "$(field "$js" backpressure)" "${bpc:--}"
 done
+echo
+# Two linked tiles (tessera kernel link): tile A sends K or V (128 rows of 64 words) out of its
+# stream-out port into tile B's stream-in port, B runs attn_qk / attn_pv over all the beats (128
+# queries), started `offset` cycles after A's first send; the last row sends K in 4 sends. Cycles
+# from the start of each tile's first run; figures only.
+echo "linked tiles (tessera kernel link --m 128 --k 64 --n 128, backend $backend):"
+printf "%-18s %6s %5s | %9s %8s %8s | %9s %8s %8s %6s | %9s\n" job offset sends "A cycles" "starved" "back-pr" \
+  "B cycles" "starved" "back-pr" "util" "span"
+for job in "attn_qk:0:1" "attn_qk:500:1" "attn_pv:0:1" "attn_pv:500:1" "attn_qk:0:4"; do
+  IFS=: read -r kern off sends <<<"$job"
+  if ! js=$("$T" kernel link --consumer "$kern" --m 128 --k 64 --n 128 --offset "$off" --sends "$sends" --seed $SEED \
+    --json); then
+    echo "bench-tile: tessera kernel link --consumer $kern --offset $off --sends $sends failed" >&2
+    exit 1
+  fi
+  pj=${js#*\"producer\": } cj=${js#*\"consumer\": }
+  printf "%-18s %6s %5s | %9s %8s %8s | %9s %8s %8s %6.3f | %9s\n" "send -> $kern" "$off" "$sends" \
+    "$(field "$pj" cycles)" "$(field "$pj" stream_starved)" "$(field "$pj" backpressure)" "$(field "$cj" cycles)" \
+    "$(field "$cj" stream_starved)" "$(field "$cj" backpressure)" "$(field "$js" utilization)" "$(field "$js" span_cycles)"
+done
+echo "A: the producer (send), B: the consumer; span: the first busy cycle of either tile to the last"

@@ -498,13 +498,137 @@ vdump embedding_fwd "--m 8 --n 3 --v 5" table.npy:5:3 ids.npy:1:8 out.npy:8:3
 vdump embedding_bwd "--m 20 --n 3 --v 4" dY.npy:20:3 ids.npy:1:20 dtable.npy:4:3
 vdump adamw "--m 2 --n 7" W.npy:2:7 G.npy:2:7 M.npy:2:7 V.npy:2:7 W_out.npy:2:7 M_out.npy:2:7 V_out.npy:2:7
 
+# link: two tiles, a send of K / V into attn_qk / attn_pv on the other tile. RTL == cmodel in
+# every counter and take (the command checks; the two backends' JSON must agree), the counters'
+# identities (a send run is its beats, two filling cycles and the cycles it is held), the
+# consumer's words do not depend on the offset, the product within its float64 bound.
+LKEYS='set(j) >= {"cycles", "macs", "peak_macs_per_cycle", "utilization", "stalls", "bitexact", "rel_err", "rel_err_bound", "producer", "consumer", "offset", "sends", "beats", "span_cycles", "takes"}'
+LTILE='all(sorted(j[t]["stalls"]) == ["backpressure","bank_conflict","memory","stream_starved"] and j[t]["cycles"] == j[t]["busy"] for t in ("producer", "consumer"))'
+LPROD='j["producer"]["cycles"] == j["beats"] + 2 * j["sends"] + j["producer"]["stalls"]["backpressure"] and j["producer"]["stalls"]["memory"] == 2 * j["sends"] and j["producer"]["macs"] == 0 and j["producer"]["stalls"]["stream_starved"] == 0 and j["producer"]["stalls"]["bank_conflict"] == 0 and j["producer"]["runs"] == j["sends"]'
+LCONS='j["macs"] == j["consumer"]["macs"] == j["shape"]["m"] * j["shape"]["n"] * j["shape"]["k"] and j["cycles"] == j["consumer"]["cycles"] and j["stalls"] == j["consumer"]["stalls"] and j["consumer"]["stalls"]["backpressure"] == 0 and j["consumer"]["runs"] == 1'
+LUTIL='abs(j["utilization"] - j["macs"] / (j["cycles"] * j["peak_macs_per_cycle"])) < 1e-6 and 0 < j["utilization"] <= 1'
+LTIME='j["producer"]["began"] == 0 and j["consumer"]["began"] == j["offset"] and j["span_cycles"] == max(j["producer"]["ended"], j["consumer"]["ended"]) - min(0, j["offset"]) + 1 and j["producer"]["began"] <= j["takes"]["first"] <= j["takes"]["last"] == j["producer"]["ended"]'
+LREL='0 < j["rel_err"] <= j["rel_err_bound"] < 1e-3 and j["bitexact"] is True and j["mismatches"] == 0'
+link_backends=cmodel
+[ "$backend" = rtl ] && link_backends="cmodel rtl"
+for kern in attn_qk attn_pv; do
+  rels=()
+  for off in -9 0 40; do
+    for sends in 1 3; do
+      declare -A lj=()
+      for be in $link_backends; do
+        what="link $kern $be m 37 k 13 n 29 offset $off sends $sends"
+        run_cmd "$T" kernel link --consumer $kern --m 37 --k 13 --n 29 --offset $off --sends $sends --seed 4 \
+          --backend $be --json
+        if [ "$rc" -ne 0 ]; then tap_not_ok "$what" "exit $rc: $err"; continue; fi
+        lj[$be]=$out
+        check_json "$what: keys, counters, within the float64 bound" "$out" "$LKEYS" "$LTILE" "$LPROD" "$LCONS" \
+          "$LUTIL" "$LTIME" "$LREL" "j[\"beats\"] == 29 * -(-13 // $nnz_p)" "j[\"backend\"] == \"$be\"" \
+          "j[\"offset\"] == $off and j[\"sends\"] == $sends and j[\"consumer_kernel\"] == \"$kern\"" \
+          'j["cycles"] == j["cmodel_cycles"] and j["producer"]["cycles"] == j["producer_cmodel_cycles"]'
+      done
+      rels+=("$(sed -nE 's/.*"rel_err": ([0-9.e+-]+).*/\1/p' <<<"${lj[cmodel]:-}")")
+      if [ -n "${lj[rtl]:-}" ] && [ -n "${lj[cmodel]:-}" ]; then
+        check_json "link $kern offset $off sends $sends: rtl and cmodel print the same cycles, counters, takes" \
+          "{\"c\": ${lj[cmodel]}, \"r\": ${lj[rtl]}}" \
+          'all(j["c"][x] == j["r"][x] for x in ("cycles", "span_cycles", "producer", "consumer", "takes", "stalls", "macs", "rel_err"))'
+      fi
+      unset lj
+    done
+  done
+  # The consumer's result does not depend on when the beats arrive.
+  [ ${#rels[@]} -eq 6 ] && [ -n "${rels[0]}" ] && [ "$(printf '%s\n' "${rels[@]}" | sort -u | wc -l)" -eq 1 ] &&
+    tap_ok "link $kern: the same result at every offset and number of sends" ||
+    tap_not_ok "link $kern: the same result at every offset and number of sends" "${rels[*]}"
+done
+# Every row its own send; far negative and positive offsets.
+for be in $link_backends; do
+  run_cmd "$T" kernel link --m 5 --k 13 --n 7 --sends 7 --offset -300 --backend $be --json
+  if [ "$rc" -ne 0 ]; then tap_not_ok "link $be 7 sends of one row each" "exit $rc: $err"; else
+    check_json "link $be 7 sends of one row each, consumer 300 cycles early" "$out" "$LKEYS" "$LPROD" "$LCONS" \
+      "$LTIME" "$LREL" 'j["consumer"]["stalls"]["stream_starved"] > 300'
+  fi
+  # The largest offset on the cmodel (the RTL simulates every cycle of it: 30 s).
+  late=1000000
+  [ $be = rtl ] && late=3000
+  run_cmd "$T" kernel link --consumer attn_pv --m 40 --k 9 --n 18 --offset $late --backend $be --json
+  if [ "$rc" -ne 0 ]; then tap_not_ok "link $be consumer $late cycles late" "exit $rc: $err"; else
+    check_json "link $be consumer $late cycles late: the producer held throughout" "$out" "$LKEYS" "$LPROD" "$LCONS" \
+      "$LTIME" "$LREL" "j[\"producer\"][\"stalls\"][\"backpressure\"] > $late"
+  fi
+done
+expect "link summary names both tiles' figures" 0 "consumer +cycles [0-9]+ .*starved [0-9]+, back-pressure [0-9]+, memory [0-9]+, conflict [0-9]+, MACs [0-9]+, utilisation" \
+  "" "$T" kernel link --m 9 --k 8 --n 6 --backend cmodel
+grep -Eq "^  producer +cycles [0-9]+ .*back-pressure [0-9]+" <<<"$out" && grep -Eq "^  rel_err +[0-9.e+-]+ vs float64" <<<"$out" &&
+  tap_ok "link summary lines" || tap_not_ok "link summary lines" "$out"
+# --dump: Q, K, S / P, V, O (K and V as sent: bf16 of the fp32 rows), the product within its bound;
+# the same files on both backends and with several sends at another offset.
+for kern in attn_qk attn_pv; do
+  for be in $link_backends; do
+    for sends in 1 4; do
+      dir=$tmp/ldump-$kern-$be-$sends
+      run_cmd "$T" kernel link --consumer $kern --m 20 --k 12 --n 9 --sends $sends --offset $((sends == 4 ? 37 : 0)) \
+        --seed 6 --backend $be --json --dump "$dir"
+      if [ "$rc" -ne 0 ]; then tap_not_ok "link --dump $kern $be sends $sends" "exit $rc: $err"; continue; fi
+      check_adump "link --dump $kern $be sends $sends: three float32 .npy files, the product within its bound" \
+        "$dir" $kern 20 12 9 "$nnz_p"
+    done
+  done
+  same=1
+  for be in $link_backends; do
+    for f in $( [ $kern = attn_qk ] && echo Q K S || echo P V O); do
+      cmp -s "$tmp/ldump-$kern-cmodel-1/$f.npy" "$tmp/ldump-$kern-$be-4/$f.npy" || same=
+    done
+  done
+  [ -n "$same" ] && tap_ok "link --dump $kern: the same files on every backend, offset and number of sends" ||
+    tap_not_ok "link --dump $kern: the same files on every backend, offset and number of sends"
+done
+if [ "$backend" = rtl ]; then
+  expect "link --trace writes the producer's waveform" 0 "trace +.*lk.fst \(the producer tile\)" "" \
+    "$T" kernel link --m 6 --k 5 --n 4 --sends 2 --trace "$tmp/lk.fst"
+  fst_ok "$tmp/lk.fst" && [ ! -e "$tmp/lk.1.fst" ] && tap_ok "link waveform: one FST file" ||
+    tap_not_ok "link waveform: one FST file" "$(ls -l "$tmp"/lk*)"
+  expect "link unwritable trace" 1 "" "cannot open the tile or trace file /nonexistent/d/l.fst" \
+    "$T" kernel link --m 2 --k 4 --n 4 --trace /nonexistent/d/l.fst
+else
+  expect "link rtl backend not linked" 2 "" "RTL tile is not linked" "$T" kernel link --backend rtl
+fi
+expect "link --sends 0" 2 "" "--sends wants an integer in \[1, " "$T" kernel link --sends 0
+expect "link more sends than rows" 2 "" "--sends 10: at most one send per row of K/V \(--n 9\)" "$T" kernel link --n 9 --sends 10
+expect "link offset above 10^6" 2 "" "--offset wants an integer in \[-1000000, 1000000\], got '1000001'" \
+  "$T" kernel link --offset 1000001
+expect "link offset below -10^6" 2 "" "--offset wants an integer in \[-1000000, 1000000\], got '-1000001'" \
+  "$T" kernel link --offset -1000001
+expect "link offset not a number" 2 "" "--offset wants an integer .*got '3x'" "$T" kernel link --offset 3x
+expect "link offset without value" 2 "" "--offset wants an integer .*got ''" "$T" kernel link --offset
+expect "link unknown consumer" 2 "" "--consumer must be attn_qk or attn_pv, got 'fwd'" "$T" kernel link --consumer fwd
+expect "link consumer without value" 2 "" "--consumer must be attn_qk or attn_pv, got ''" "$T" kernel link --consumer
+expect "link consumer rows beyond acc_depth" 2 "" "does not fit the consumer tile" "$T" kernel link --m 20000
+expect "link consumer rows beyond the bank" 2 "" "does not fit the consumer tile: .*k \+ n = 5000" \
+  "$T" kernel link --k 3000 --n 2000
+expect "link producer rows beyond the bank" 2 "" "does not fit the producer tile: 40 sends of up to 1 rows" \
+  "$T" kernel link --m 4 --k 128 --n 40 --sends 40
+if [ "$nnz_p" = 4 ]; then # default preset: these rows fit the producer, their 15360 beats are too many
+  expect "link more beats than an attn run takes" 2 "" "15360 beats, one attn run takes at most" \
+    "$T" kernel link --m 4 --k 256 --n 240
+fi
+expect "link --period is not its option" 2 "" "unknown argument for link '--period'" "$T" kernel link --period 3
+expect "link twice" 2 "" "one kernel at a time, got 'link' after 'link'" "$T" kernel link link
+expect "link --trace on the cmodel" 2 "" "--trace needs the rtl backend" "$T" kernel link --backend cmodel \
+  --trace "$tmp/l.fst"
+touch "$tmp/file-link"
+expect "link --dump into a file" 2 "" "--dump: .*not a directory" "$T" kernel link --m 2 --k 4 --n 4 \
+  --backend cmodel --dump "$tmp/file-link"
+expect "link help" 0 "tessera kernel link \[--consumer attn_qk\|attn_pv\]" "" "$T" kernel link --help
+
 # Bad arguments: one line on stderr, exit 2.
 expect "help" 0 "usage: tessera kernel" "" "$T" kernel --help
 help=$out
-# Each family (linear, vector, attention, send) describes --dump and --trace, the two run-per-file ones
-# their file names.
-[ "$(grep -c "^  --dump DIR  " <<<"$help")" -eq 4 ] && [ "$(grep -c "^  --trace FILE.fst  " <<<"$help")" -eq 4 ] &&
-  [ "$(grep -c "\[--trace FILE.fst\]" <<<"$help")" -eq 4 ] && [ "$(grep -c "FILE.<i>.fst" <<<"$help")" -eq 2 ] &&
+# Each family (linear, vector, attention, send, link) describes --dump and --trace, the two
+# run-per-file ones their file names; link's is the producer's alone.
+[ "$(grep -c "^  --dump DIR  " <<<"$help")" -eq 5 ] && [ "$(grep -c "^  --trace FILE.fst  " <<<"$help")" -eq 5 ] &&
+  [ "$(grep -c "\[--trace FILE.fst\]" <<<"$help")" -eq 5 ] && [ "$(grep -c "FILE.<i>.fst" <<<"$help")" -eq 2 ] &&
+  grep -q "^  tessera kernel link " <<<"$help" && grep -q "waveform of the producer tile A only" <<<"$help" &&
   tap_ok "help lists --dump and --trace for every family" ||
   tap_not_ok "help lists --dump and --trace for every family" "$help"
 expect "attn help" 0 "usage: tessera kernel" "" "$T" kernel attn_qk --help
