@@ -296,12 +296,7 @@ static void test_links(void **state) {
          r[LINK_RUN_WORD(LR_B_QK, LW_BUSY)], r[LINK_RUN_WORD(LR_B_QK, LW_STARVED)], r[LINK_RUN_WORD(LR_B_SEND, LW_BUSY)],
          r[LINK_RUN_WORD(LR_B_SEND, LW_BACKPRESSURE)]);
 }
-#else
-static void test_links(void **state) {
-  (void)state;
-  skip(); /* a chip of fewer than three tiles (the small preset's has one) */
-}
-#endif
+#endif /* the small preset's chip has one tile: no link, no link test (a cmocka skip reads as a failure in TAP) */
 
 /* ---- Host interface and traps ------------------------------------------------------------------ */
 
@@ -376,7 +371,10 @@ static void test_bad_input(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bad_input), cmocka_unit_test(test_hostif_trap), cmocka_unit_test(test_faults),
-      cmocka_unit_test(test_dma),       cmocka_unit_test(test_tile),        cmocka_unit_test(test_links),
+      cmocka_unit_test(test_dma),       cmocka_unit_test(test_tile),
+#if TESSERA_CFG_TILES >= 3
+      cmocka_unit_test(test_links),
+#endif
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
