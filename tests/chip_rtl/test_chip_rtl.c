@@ -239,6 +239,7 @@ static void test_tile(void **state) {
 
 /* ---- Stream links ---------------------------------------------------------------------------------- */
 
+#if TESSERA_CFG_TILES >= 3
 static int link_write(void *ctx, uint64_t addr, const void *data, size_t len) { return tsim_chip_dram_write(ctx, addr, data, len); }
 static int link_read(void *ctx, uint64_t addr, void *data, size_t len) { return tsim_chip_dram_read(ctx, addr, data, len); }
 static int cm_write(void *ctx, uint64_t addr, const void *data, size_t len) {
@@ -263,9 +264,11 @@ static void link_run(int no_skip, uint32_t res_out[LX_COUNT], struct tsim_chip_c
 
 static void test_links(void **state) {
   (void)state;
-  if (TESSERA_CFG_TILES < 3) skip(); /* the small preset's chip has one tile: no link */
   uint32_t r[LX_COUNT], r_ns[LX_COUNT];
   struct tsim_chip_counters ctr, ctr_ns;
+  const char *env = getenv("TSIM_CHIP_NO_SKIP");
+  char saved[32] = "";
+  if (env) snprintf(saved, sizeof saved, "%s", env);
   link_run(0, r, &ctr);
   /* The harness's sums of the tiles' counters agree with the registers the firmware read:
    * tile 0 ran the sends of A, B and C, tile 1 the sends of D and the attn_qk runs. */
@@ -285,6 +288,7 @@ static void test_links(void **state) {
   /* Skipping idle tiles' edges changes nothing: every result word (counters and the cases'
    * controller cycles included) and the chip's cycle count. */
   link_run(1, r_ns, &ctr_ns);
+  if (env) assert_int_equal(setenv("TSIM_CHIP_NO_SKIP", saved, 1), 0); /* the caller's setting back */
   for (uint32_t i = 0; i < LX_COUNT; i++)
     if (r[i] != r_ns[i]) fail_msg("result word %u: 0x%08x, with TSIM_CHIP_NO_SKIP 0x%08x", i, r[i], r_ns[i]);
   assert_int_equal(ctr.cycles, ctr_ns.cycles);
@@ -330,6 +334,7 @@ static void test_links(void **state) {
          r[LINK_RUN_WORD(LR_B_QK, LW_BUSY)], r[LINK_RUN_WORD(LR_B_QK, LW_STARVED)], r[LINK_RUN_WORD(LR_B_SEND, LW_BUSY)],
          r[LINK_RUN_WORD(LR_B_SEND, LW_BACKPRESSURE)]);
 }
+#endif /* the small preset's chip has one tile: no link, no link test (a cmocka skip reads as a failure in TAP) */
 
 /* ---- Host interface and traps ------------------------------------------------------------------ */
 
@@ -404,7 +409,10 @@ static void test_bad_input(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bad_input), cmocka_unit_test(test_hostif_trap), cmocka_unit_test(test_faults),
-      cmocka_unit_test(test_dma),       cmocka_unit_test(test_tile),        cmocka_unit_test(test_links),
+      cmocka_unit_test(test_dma),       cmocka_unit_test(test_tile),
+#if TESSERA_CFG_TILES >= 3
+      cmocka_unit_test(test_links),
+#endif
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
