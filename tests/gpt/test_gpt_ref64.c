@@ -14,6 +14,8 @@
 #include <cmocka.h>
 
 #include "tessera/gpt_ref64.h"
+#include "tessera/ref64.h"
+#include "tessera/ref64_nn.h"
 
 /* The brief's tiny configuration: every tensor small enough to difference in full. */
 static const struct gpt_cfg TINY = {.vocab = 11, .ctx = 5, .d = 8, .heads = 2, .layers = 2, .ffn = 16};
@@ -169,6 +171,115 @@ static void test_grad_every_tensor_vs_finite_differences(void **state) {
          lay.total, loss, worst_rel, worst_name, worst_abs, worst_norm, worst_norm_name);
   assert_int_equal(bad, 0);
   free(p), free(g);
+}
+
+static float *to_float(const double *x, size_t n) {
+  float *f = malloc(n * sizeof(float));
+  assert_non_null(f);
+  for (size_t i = 0; i < n; i++) f[i] = (float)x[i];
+  return f;
+}
+
+/* y [rows][out] = epilogue(x W^T: ref64_fwd on an all-ones mask, bias, act, residual), rounded to
+ * float as the next kernel reads it. */
+static float *kernel_linear(const float *x, const float *w, const float *b, int act, const float *res, uint32_t rows,
+                            uint32_t out, uint32_t in, const uint8_t *ones) {
+  double *acc = malloc((size_t)rows * out * sizeof(double)), *y = malloc((size_t)rows * out * sizeof(double));
+  assert_true(acc && y);
+  ref64_fwd(x, w, ones, rows, out, in, acc, y);
+  float *accf = to_float(acc, (size_t)rows * out);
+  ref64_epilogue(accf, b, act, res, 1.0, rows, out, y);
+  float *r = to_float(y, (size_t)rows * out);
+  free(acc), free(y), free(accf);
+  return r;
+}
+
+static float *kernel_layernorm(const float *x, const float *g, const float *b, uint32_t rows, uint32_t d) {
+  double *y = malloc((size_t)rows * d * sizeof(double)), *mean = malloc(rows * sizeof(double)),
+         *rstd = malloc(rows * sizeof(double));
+  assert_true(y && mean && rstd);
+  ref64_layernorm_fwd(x, g, b, GPT_REF64_LN_EPS, rows, d, y, mean, rstd);
+  float *r = to_float(y, (size_t)rows * d);
+  free(y), free(mean), free(rstd);
+  return r;
+}
+
+/* The forward composed the way the device will run it (docs/gpt.md, "Mapping onto the tile's
+ * kernels"), from the per-kernel float64 references the device's kernels are checked with
+ * (ref64_fwd, ref64_bwd_data for P V, ref64_epilogue, ref64_layernorm_fwd, ref64_softmax_fwd
+ * causal, ref64_gelu, ref64_cross_entropy_fwd), every intermediate rounded to float as a kernel
+ * reads it. Same float-representable parameters in both. It agrees with gpt_ref64_losses to float
+ * rounding (a few 1e-7 relative per kernel, 1e-5 allowed on losses of about 2.4): so the
+ * reference speaks the kernels' conventions (Y = X W^T, LayerNorm eps, tanh GELU, the causal mask,
+ * the scale before the softmax, the tied head). A mismatch of convention moves the losses by far
+ * more (tried: scale 1/sqrt(d) instead of 1/sqrt(d/heads) 5e-2, the erf form of GELU 1.4e-4). */
+static void test_forward_matches_chained_kernel_references(void **state) {
+  (void)state;
+  const struct gpt_cfg c = {.vocab = 13, .ctx = 6, .d = 12, .heads = 3, .layers = 2, .ffn = 20};
+  enum { B = 2 };
+  const uint32_t T = c.ctx, d = c.d, f = c.ffn, V = c.vocab, H = c.heads, hd = d / H, n = B * T;
+  struct gpt_layout lay;
+  double *p = alloc_params(&c, &lay);
+  assert_int_equal(gpt_ref64_init(&c, 21, p), 0);
+  rng_state = 23;
+  for (size_t i = 0; i < lay.total; i++) p[i] = (float)(p[i] + 0.3 * unif()); /* float-representable */
+  float *pf = to_float(p, lay.total);
+  uint32_t tok[B * 6], tgt[B * 6];
+  random_tokens(tok, n, V), random_tokens(tgt, n, V);
+  uint8_t ones[64 * 64];
+  memset(ones, 1, sizeof ones);
+
+  /* Embedding: gather plus the position rows. */
+  float *x = malloc((size_t)n * d * sizeof(float));
+  assert_non_null(x);
+  for (uint32_t i = 0; i < n; i++)
+    for (uint32_t j = 0; j < d; j++)
+      x[i * d + j] = (float)((double)pf[lay.wte + tok[i] * d + j] + pf[lay.wpe + (i % T) * d + j]);
+  for (uint32_t l = 0; l < c.layers; l++) {
+#define PF(t) (pf + gpt_block_at(&lay, l, t))
+    float *a = kernel_layernorm(x, PF(GPT_LN1_G), PF(GPT_LN1_B), n, d);
+    float *q = kernel_linear(a, PF(GPT_WQ), PF(GPT_BQ), 0, NULL, n, d, d, ones);
+    float *k = kernel_linear(a, PF(GPT_WK), PF(GPT_BK), 0, NULL, n, d, d, ones);
+    float *v = kernel_linear(a, PF(GPT_WV), PF(GPT_BV), 0, NULL, n, d, d, ones);
+    float *o = calloc((size_t)n * d, sizeof(float));
+    assert_non_null(o);
+    for (uint32_t b = 0; b < B; b++)
+      for (uint32_t h = 0; h < H; h++) {
+        float qh[6 * 4], kh[6 * 4], vh[6 * 4], sf[6 * 6], pr[6 * 6];
+        double s[6 * 6], dummy[6 * 6], oh[6 * 4];
+        for (uint32_t t = 0; t < T; t++)
+          for (uint32_t j = 0; j < hd; j++) {
+            size_t src = (size_t)(b * T + t) * d + h * hd + j;
+            qh[t * hd + j] = q[src], kh[t * hd + j] = k[src], vh[t * hd + j] = v[src];
+          }
+        ref64_fwd(qh, kh, ones, T, T, hd, s, dummy); /* attn_qk: S = Q K^T */
+        for (uint32_t i = 0; i < T * T; i++) sf[i] = (float)((float)s[i] * (1.0 / sqrt((double)hd))); /* scale */
+        ref64_softmax_fwd(sf, T, T, true, 0, s);
+        for (uint32_t i = 0; i < T * T; i++) pr[i] = (float)s[i];
+        ref64_bwd_data(pr, vh, ones, T, T, hd, oh, dummy); /* attn_pv: O = P V */
+        for (uint32_t t = 0; t < T; t++)
+          for (uint32_t j = 0; j < hd; j++) o[(size_t)(b * T + t) * d + h * hd + j] = (float)oh[t * hd + j];
+      }
+    float *m = kernel_linear(o, PF(GPT_WO), PF(GPT_BO), 0, x, n, d, d, ones); /* residual epilogue */
+    float *c2 = kernel_layernorm(m, PF(GPT_LN2_G), PF(GPT_LN2_B), n, d);
+    float *hpre = kernel_linear(c2, PF(GPT_W1), PF(GPT_B1), 0, NULL, n, f, d, ones);
+    for (uint32_t i = 0; i < n * f; i++) hpre[i] = (float)ref64_gelu(hpre[i]); /* gelu_fwd */
+    float *xn = kernel_linear(hpre, PF(GPT_W2), PF(GPT_B2), 0, m, n, d, f, ones);
+#undef PF
+    free(x), free(a), free(q), free(k), free(v), free(o), free(m), free(c2), free(hpre);
+    x = xn;
+  }
+  float *fl = kernel_layernorm(x, pf + lay.lnf_g, pf + lay.lnf_b, n, d);
+  float *logits = kernel_linear(fl, pf + lay.wte, NULL, 0, NULL, n, V, d, ones); /* tied head */
+  double want[B * 6], got[B * 6];
+  ref64_cross_entropy_fwd(logits, tgt, n, V, want);
+  assert_int_equal(gpt_ref64_losses(&c, p, tok, tgt, B, got), 0);
+  double worst = 0.0;
+  for (uint32_t i = 0; i < n; i++) worst = fmax(worst, fabs(got[i] - want[i]));
+  printf("# chained kernel references vs gpt_ref64_losses: max |diff| %.3e over %u positions (loss[0] %.6f)\n",
+         worst, (unsigned)n, got[0]);
+  assert_true(worst < 1e-5);
+  free(x), free(fl), free(logits), free(pf), free(p);
 }
 
 /* Causality: changing token t0 of sequence 0 leaves every logit and loss of positions < t0
@@ -375,6 +486,7 @@ int main(void) {
       cmocka_unit_test(test_layout_shapes_and_order),
       cmocka_unit_test(test_init_deterministic_loss_near_log_vocab),
       cmocka_unit_test(test_grad_every_tensor_vs_finite_differences),
+      cmocka_unit_test(test_forward_matches_chained_kernel_references),
       cmocka_unit_test(test_causal_logits_and_losses),
       cmocka_unit_test(test_attention_heads_hand_computed),
       cmocka_unit_test(test_adamw_double_matches_formula),
