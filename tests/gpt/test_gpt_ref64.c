@@ -103,7 +103,7 @@ static void test_init_deterministic_loss_near_log_vocab(void **state) {
   free(a), free(b);
 }
 
-/* Central differences of every parameter (all 1344 of TINY, so every tensor's first and last
+/* Central differences of every parameter (all 1344 of TINY, B 2, so every tensor's first and last
  * entry among them) against gpt_ref64_grad. The parameters are the seeded init plus uniform noise
  * of +-0.3 on everything (gammas, biases too), so that no tensor sits at a point where its
  * gradient vanishes by symmetry and the nonlinear parts (GELU, softmax, LayerNorm) are exercised.
@@ -111,20 +111,18 @@ static void test_init_deterministic_loss_near_log_vocab(void **state) {
  * and rounding ~ 2^-52 * 2.4 / h ~ 5e-11, i.e. ~1e-10 absolute, ~1e-8 relative on a gradient of
  * ~1e-2. The check |fd - g| <= 1e-6 |g| + 1e-9 leaves one to two orders of headroom; a wrong term
  * (a missing residual, a transposed weight, the LM head's share of wte forgotten) is off by O(|g|). */
-static void test_grad_every_tensor_vs_finite_differences(void **state) {
-  (void)state;
-  const struct gpt_cfg *c = &TINY;
+static void fd_check(const struct gpt_cfg *c, uint32_t B, uint64_t seed) {
   struct gpt_layout lay;
   double *p = alloc_params(c, &lay), *g = calloc(lay.total, sizeof(double));
-  assert_non_null(g);
-  assert_int_equal(gpt_ref64_init(c, 3, p), 0);
-  rng_state = 11;
+  uint32_t *tok = calloc((size_t)B * c->ctx, sizeof(uint32_t)), *tgt = calloc((size_t)B * c->ctx, sizeof(uint32_t));
+  assert_true(g && tok && tgt);
+  assert_int_equal(gpt_ref64_init(c, seed, p), 0);
+  rng_state = seed * 7 + 11;
   for (size_t i = 0; i < lay.total; i++) p[i] += 0.3 * unif();
-  uint32_t tok[TINY_B * 5], tgt[TINY_B * 5];
-  random_tokens(tok, TINY_B * 5, c->vocab), random_tokens(tgt, TINY_B * 5, c->vocab);
+  random_tokens(tok, (size_t)B * c->ctx, c->vocab), random_tokens(tgt, (size_t)B * c->ctx, c->vocab);
   double loss, l2;
-  assert_int_equal(gpt_ref64_grad(c, p, tok, tgt, TINY_B, &loss, g), 0);
-  assert_int_equal(gpt_ref64_loss(c, p, tok, tgt, TINY_B, &l2), 0);
+  assert_int_equal(gpt_ref64_grad(c, p, tok, tgt, B, &loss, g), 0);
+  assert_int_equal(gpt_ref64_loss(c, p, tok, tgt, B, &l2), 0);
   assert_true(loss == l2);
   const double h = 1e-5;
   double worst_rel = 0.0, worst_abs = 0.0, worst_norm = 0.0;
@@ -138,9 +136,9 @@ static void test_grad_every_tensor_vs_finite_differences(void **state) {
       size_t i = t.off + e;
       double keep = p[i], lp, lm;
       p[i] = keep + h;
-      assert_int_equal(gpt_ref64_loss(c, p, tok, tgt, TINY_B, &lp), 0);
+      assert_int_equal(gpt_ref64_loss(c, p, tok, tgt, B, &lp), 0);
       p[i] = keep - h;
-      assert_int_equal(gpt_ref64_loss(c, p, tok, tgt, TINY_B, &lm), 0);
+      assert_int_equal(gpt_ref64_loss(c, p, tok, tgt, B, &lm), 0);
       p[i] = keep;
       double fd = (lp - lm) / (2 * h), err = fabs(fd - g[i]);
       if (err > 1e-6 * fabs(g[i]) + 1e-9) {
@@ -170,7 +168,20 @@ static void test_grad_every_tensor_vs_finite_differences(void **state) {
          "# fd: worst tensor |fd - grad| / |grad| (2-norms) %.3e (%s)\n",
          lay.total, loss, worst_rel, worst_name, worst_abs, worst_norm, worst_norm_name);
   assert_int_equal(bad, 0);
-  free(p), free(g);
+  free(p), free(g), free(tok), free(tgt);
+}
+
+static void test_grad_every_tensor_vs_finite_differences(void **state) {
+  (void)state;
+  fd_check(&TINY, TINY_B, 3);
+}
+
+/* The same on a second shape: three heads of width 4, every dimension distinct (V 13, T 6, d 12,
+ * F 20), three sequences: an index that mixes up two sizes or the head width fails here. */
+static void test_grad_three_heads_distinct_sizes_vs_finite_differences(void **state) {
+  (void)state;
+  const struct gpt_cfg c = {.vocab = 13, .ctx = 6, .d = 12, .heads = 3, .layers = 2, .ffn = 20};
+  fd_check(&c, 3, 5);
 }
 
 static float *to_float(const double *x, size_t n) {
@@ -486,6 +497,7 @@ int main(void) {
       cmocka_unit_test(test_layout_shapes_and_order),
       cmocka_unit_test(test_init_deterministic_loss_near_log_vocab),
       cmocka_unit_test(test_grad_every_tensor_vs_finite_differences),
+      cmocka_unit_test(test_grad_three_heads_distinct_sizes_vs_finite_differences),
       cmocka_unit_test(test_forward_matches_chained_kernel_references),
       cmocka_unit_test(test_causal_logits_and_losses),
       cmocka_unit_test(test_attention_heads_hand_computed),
