@@ -19,6 +19,7 @@ static const struct command commands[] = {
     {"sparse-stats", cmd_sparse_stats, "build a sparse mask and the tile's nonzero stream; report cycles and conflicts"},
     {"kernel", cmd_kernel, "run a linear-layer kernel on one tile (rtl vs cmodel vs float64); cycles, utilisation"},
     {"mlp", cmd_mlp, "train a sparse MLP on the device (driver -> firmware -> DMA and tiles); losses, cycles"},
+    {"gpt-ref", cmd_gpt_ref, "train the float64 GPT reference on the host (golden model, not the device); losses"},
 };
 
 static void usage(FILE *f) {

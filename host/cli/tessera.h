@@ -22,5 +22,6 @@ int cmd_sparse_stats(int argc, char **argv);
 int cmd_fpu(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
 int cmd_mlp(int argc, char **argv);
+int cmd_gpt_ref(int argc, char **argv);
 
 #endif /* TESSERA_CLI_H */
