@@ -1,4 +1,5 @@
 /* Command-line argument parsing shared by the tessera subcommands (tessera.h). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -12,5 +13,16 @@ int tessera_arg_u32(const char *me, const char *opt, const char *v, uint32_t lo,
     return -1;
   }
   *out = (uint32_t)x;
+  return 0;
+}
+
+int tessera_arg_double(const char *me, const char *opt, const char *v, double *out) {
+  char *end;
+  double x = v ? strtod(v, &end) : 0;
+  if (!v || !*v || *end || !isfinite(x)) {
+    fprintf(stderr, "%s: %s wants a number, got '%s'\n", me, opt, v ? v : "");
+    return -1;
+  }
+  *out = x;
   return 0;
 }

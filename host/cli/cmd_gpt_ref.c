@@ -47,17 +47,6 @@ static void help(FILE *f) {
           PATTERN_PERIOD, MAX_PARAMS, MAX_ACTS);
 }
 
-static int get_double(const char *opt, const char *v, double *out) {
-  char *end;
-  double x = v ? strtod(v, &end) : 0;
-  if (!v || !*v || *end || !isfinite(x)) {
-    fprintf(stderr, ME ": %s wants a number, got '%s'\n", opt, v ? v : "");
-    return -1;
-  }
-  *out = x;
-  return 0;
-}
-
 /* splitmix64: the data stream (distinct from the init's, which starts from the seed itself). */
 static uint64_t next_u64(uint64_t *s) {
   uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
@@ -159,7 +148,7 @@ int cmd_gpt_ref(int argc, char **argv) {
     } else if (!strcmp(a, "--grad-check")) {
       u = &gcheck, lo = 0, hi = 100000;
     } else if (!strcmp(a, "--lr")) {
-      if (get_double(a, v, &lr)) return TESSERA_EXIT_USAGE;
+      if (tessera_arg_double(ME, a, v, &lr)) return TESSERA_EXIT_USAGE;
       if (!(lr > 0 && lr <= 1)) {
         fprintf(stderr, ME ": --lr must be in (0, 1], got %s\n", v);
         return TESSERA_EXIT_USAGE;

@@ -40,18 +40,6 @@ static void help(FILE *f) {
           TESSERA_CFG_PRESET_NAME, (unsigned)TESSERA_CFG_TILES, MLP_MAX_LAYERS, TESSERA_FW_ELF);
 }
 
-
-static int get_double(const char *opt, const char *v, double *out) {
-  char *end;
-  double x = v ? strtod(v, &end) : 0;
-  if (!v || !*v || *end || !isfinite(x)) {
-    fprintf(stderr, ME ": %s wants a number, got '%s'\n", opt, v ? v : "");
-    return -1;
-  }
-  *out = x;
-  return 0;
-}
-
 static uint32_t f2u(float f) {
   uint32_t u;
   memcpy(&u, &f, 4);
@@ -133,14 +121,14 @@ int cmd_mlp(int argc, char **argv) {
       if (tessera_arg_u32(ME, a, v, 0, UINT32_MAX, &s)) return TESSERA_EXIT_USAGE;
       cfg.seed = s, i++;
     } else if (!strcmp(a, "--density")) {
-      if (get_double(a, v, &x)) return TESSERA_EXIT_USAGE;
+      if (tessera_arg_double(ME, a, v, &x)) return TESSERA_EXIT_USAGE;
       if (!(x > 0 && x <= 1)) {
         fprintf(stderr, ME ": --density must be in (0, 1], got %s\n", v);
         return TESSERA_EXIT_USAGE;
       }
       cfg.density = x, i++;
     } else if (!strcmp(a, "--lr")) {
-      if (get_double(a, v, &x)) return TESSERA_EXIT_USAGE;
+      if (tessera_arg_double(ME, a, v, &x)) return TESSERA_EXIT_USAGE;
       if (!(x >= 0 && x < 1e6)) {
         fprintf(stderr, ME ": --lr must be in [0, 1e6), got %s\n", v);
         return TESSERA_EXIT_USAGE;

@@ -14,6 +14,9 @@ enum {
 /* Parse v (an option's value) as an integer in [lo, hi] into *out. Returns 0, or -1 after printing
  * "ME: OPT wants an integer in [lo, hi], got 'v'" on stderr. */
 int tessera_arg_u32(const char *me, const char *opt, const char *v, uint32_t lo, uint32_t hi, uint32_t *out);
+/* Parse v as a finite number into *out. Returns 0, or -1 after printing "ME: OPT wants a number,
+ * got 'v'" on stderr. */
+int tessera_arg_double(const char *me, const char *opt, const char *v, double *out);
 
 /* Each subcommand gets argv with argv[0] = its own name. */
 int cmd_simctrl(int argc, char **argv);

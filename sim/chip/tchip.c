@@ -497,10 +497,9 @@ static int tile_cnt_reg(uint32_t off, int *lo) {
 
 /* ---- stream links -------------------------------------------------------------------------------- */
 
-/* A send's first beat is in its output register from the run's busy cycle LINK_FILL on, and each
- * later beat from the cycle after the one before it is taken (docs/tile.md, "Linking two tiles"),
- * so every beat of a send run started at s is presented to the consumer from s + LINK_FILL on. */
-#define LINK_FILL 2u
+/* Every beat of a send run started at s is presented to the consumer from s + TTILE_SEND_FILL on
+ * (later beats also wait for their predecessor's take: the source's rule; docs/tile.md, "Linking
+ * two tiles"). */
 #define TILE_CODE_MALFORMED 3u /* tile.status.code of a malformed stream */
 
 static int is_attn(uint32_t k) { return k == TESSERA_TILE_KERNEL_ATTN_QK || k == TESSERA_TILE_KERNEL_ATTN_PV; }
@@ -552,7 +551,7 @@ static void link_compact(tchip *c, unsigned i) {
 
 /* Time what can be timed on link i after a start on either side. The consumer's attn run (tile
  * i + 1) takes its beats at the times ttile_cm_attn_takes gives for the beats on the link so far
- * (presented from their send's start + LINK_FILL, or the consumer's start if later); once all of
+ * (presented from their send's start + TTILE_SEND_FILL, or the consumer's start if later); once all of
  * them are there it runs (ttile_cm_exec_stream) and its finish is known. The producer's send
  * (tile i) ends when the consumer has taken all its beats: ttile_cm_exec_io with the sink ready
  * for each beat exactly when the consumer takes it. Returns -1 (and sets the error) when out of
@@ -660,7 +659,7 @@ static int start_send(tchip *c, unsigned i, uint64_t now) {
     set_err(c, "tile %u: send cannot produce its %" PRIu64 " beats", i, nb);
     return -1;
   }
-  for (uint64_t b = 0; b < nb; b++) l->valid[e + b] = now + LINK_FILL, l->take[e + b] = TTILE_NEVER;
+  for (uint64_t b = 0; b < nb; b++) l->valid[e + b] = now + TTILE_SEND_FILL, l->take[e + b] = TTILE_NEVER;
   account(c, now);
   tc->busy = 1, tc->linked = 1, tc->fail = 0;
   tc->lfirst = l->n, tc->lbeats = nb;

@@ -41,6 +41,10 @@ struct ttile_desc {
 /* A take time that never comes: a beat never presented (valid_at), a sink never ready (ready_at),
  * a beat never taken (taken_at). */
 #define TTILE_NEVER UINT64_MAX
+/* A send's first beat is in its output register from the run's busy cycle TTILE_SEND_FILL on (the
+ * read, then the register: those cycles are its stall_memory); each later beat from the cycle after
+ * its predecessor is taken (docs/tile.md, "Stream ports"). */
+#define TTILE_SEND_FILL 2u
 
 /* The source on a tile's stream-in port for one run of attn_qk or attn_pv (docs/tile.md, "Stream
  * ports"): beats b = 0 .. nbeats-1, each one weight group (hdr[b] in the wb_hdr layout, slot[b] as

@@ -594,7 +594,7 @@ static int exec_send(const struct ttile_state *ts, const struct ttile_desc *d, s
   const uint32_t gpr = (d->cols + P - 1) / P; /* groups per row */
   uint64_t t = 0, bp = 0;
   for (uint64_t b = 0; b < nb; b++) {
-    uint64_t in_reg = b ? add_sat(t, 1) : 2, r = sink_ready(out, b);
+    uint64_t in_reg = b ? add_sat(t, 1) : TTILE_SEND_FILL, r = sink_ready(out, b);
     t = in_reg > r ? in_reg : r;
     bp += t - in_reg;
     if (out->taken_at) out->taken_at[b] = t;
@@ -610,7 +610,7 @@ static int exec_send(const struct ttile_state *ts, const struct ttile_desc *d, s
   }
   out->nbeats = (uint32_t)nb;
   c->busy = add_sat(t, 1);
-  c->stall_memory = 2;
+  c->stall_memory = TTILE_SEND_FILL;
   c->stall_backpressure = bp;
   return TEX_OK;
 }
@@ -699,7 +699,7 @@ int ttile_cm_exec_link(struct ttile_state *prod, const struct ttile_desc *pd, st
   uint64_t *ra = malloc(sizeof *ra * ((size_t)out->cap + 1));
   int rc = -1;
   if (!va || !tk || !ra) goto done;
-  for (uint32_t b = 0; b < nb; b++) va[b] = offset >= 2 ? 0 : (uint64_t)(2 - offset);
+  for (uint32_t b = 0; b < nb; b++) va[b] = offset >= TTILE_SEND_FILL ? 0 : (uint64_t)(TTILE_SEND_FILL - offset);
   struct ttile_instream in = {.hdr = out->hdr, .slot = (const uint32_t(*)[P])out->slot, .nbeats = nb, .valid_at = va,
                               .taken_at = tk};
   int c0 = ttile_cm_exec_io(cons, cd, &in, NULL, &ctr[1]);
@@ -784,7 +784,7 @@ int ttile_cm_exec_link_runs(struct ttile_state *prod, struct ttile_link_run *pr,
           if ((int64_t)take[i - 1] + 2 > p) p = (int64_t)take[i - 1] + 2;
         }
         ps[ks++] = (uint64_t)p;
-        va[b] = p + 2 > q ? (uint64_t)(p + 2 - q) : 0; /* in the output register from its busy cycle 2 */
+        va[b] = p + TTILE_SEND_FILL > q ? (uint64_t)(p + TTILE_SEND_FILL - q) : 0; /* in its output register */
       }
     }
     int c = ttile_cm_exec_io(cons, d, &in, NULL, &cr[j].ctr);

@@ -988,7 +988,8 @@ static void link_runs(void **state) {
   assert_int_equal(tile_status(c, 0), TESSERA_TILE_STATUS_ERROR_MASK | 3u << TESSERA_TILE_STATUS_CODE_SHIFT);
   wr(c, TILE_REG(0, TESSERA_TILE_CLEAR_OFFSET), TESSERA_TILE_CLEAR_ERROR_MASK);
   /* A malformed stream: 3 groups of rows of 2 (the third's row has no last group). */
-  if (gpr == 2) {
+  assert_int_equal(gpr, 2); /* dh = P + 2 */
+  {
     struct ttile_state *before = malloc(sizeof *before);
     assert_non_null(before);
     memcpy(before, tchip_tile(c, 1), sizeof *before);
